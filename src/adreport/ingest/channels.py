@@ -1,0 +1,43 @@
+"""The marketing channel of a campaign, from its platform and campaign type."""
+
+from __future__ import annotations
+
+from adreport.ingest.spec import fold
+
+PLATFORM_CHANNELS = {
+    "meta": "social",
+    "linkedin": "social",
+    "tiktok": "social",
+    "reddit": "social",
+    "kakao-moment": "display",
+    "microsoft-ads": "search",
+    "naver-searchad": "search",
+}
+GOOGLE_TYPES = {
+    "search": "search",
+    "display": "display",
+    "video": "video",
+    "shopping": "shopping",
+    "performance max": "performance_max",
+    "performance_max": "performance_max",
+    "demand gen": "display",
+    "discovery": "display",
+    "app": "app",
+    "audience": "display",
+    "multi_channel": "app",
+    "smart": "search",
+    "검색": "search",
+    "디스플레이": "display",
+    "동영상": "video",
+    "쇼핑": "shopping",
+    "실적 최대화": "performance_max",
+}
+
+
+def channel_for(platform: str, campaign_type: str, default: str = "") -> str:
+    """`search`, `social`, `display`, `video`, `shopping`, ... or the default."""
+    if platform in ("google-ads", "microsoft-ads"):
+        found = GOOGLE_TYPES.get(fold(campaign_type))
+        if found:
+            return found
+    return PLATFORM_CHANNELS.get(platform, default) or default

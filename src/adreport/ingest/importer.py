@@ -1,0 +1,206 @@
+"""Importing export files into the warehouse: all of a file, or nothing."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from adreport.errors import ImportRejectedError, ParseProblem
+from adreport.ingest.batch import Batch, BatchParser, FileFacts
+from adreport.ingest.detect import Located, locate
+from adreport.ingest.facts import fact_table
+from adreport.ingest.records import account_table, event_table
+from adreport.ingest.reading import TextFile, iter_records, open_text_file
+from adreport.warehouse import ImportCounts, Warehouse
+
+log = logging.getLogger(__name__)
+
+BATCH_ROWS = 100_000
+PROBLEMS_SHOWN = 20
+
+Progress = Callable[[int], None]
+TABLE_BUILDERS = {"facts": fact_table, "accounts": account_table, "events": event_table}
+
+
+@dataclass
+class ImportOptions:
+    """What the user says about the files: what they lack, and how strict to be."""
+
+    format: str | None = None
+    currency: str | None = None
+    timezone: str | None = None
+    day: date | None = None
+    account: str | None = None
+    skip_bad_rows: bool = False
+    fetched_at: datetime | None = None
+    encoding: str | None = None
+    rejects_dir: Path | None = None
+
+
+@dataclass
+class ImportResult:
+    path: Path
+    format: str
+    format_title: str
+    import_id: int
+    rows_read: int
+    rows_rejected: int
+    counts: ImportCounts
+    censored: int = 0
+    notes: list[str] = field(default_factory=list)
+    rejects_file: Path | None = None
+
+
+def import_file(
+    warehouse: Warehouse,
+    path: Path,
+    options: ImportOptions,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Parse, check and merge one file; raises ImportRejectedError on bad values."""
+    text_file = open_text_file(path, options.encoding)
+    located = locate(text_file, options.format)
+    log.info("%s: reading as %s", path, located.fmt.title)
+    facts = FileFacts(
+        path=path,
+        fetched_at=options.fetched_at or _modified_at(path),
+        currency=options.currency,
+        timezone=options.timezone,
+        day=options.day,
+        account=options.account,
+        known_accounts=warehouse.account_facts,
+    )
+    parser = BatchParser(located, facts)
+    import_id = warehouse.next_import_id()
+    started = datetime.now()
+
+    with warehouse.staging(import_id) as stage:
+        rows_read, problems, rejected, censored = 0, [], 0, 0
+        for batch in _batches(text_file, located, parser):
+            table = TABLE_BUILDERS[located.fmt.kind](parser, batch)
+            rows_read += batch.rows + _width_problem_rows(batch)
+            censored += batch.censored
+            problems.extend(batch.problems)
+            good, bad_rows = _split_bad(table, batch)
+            rejected += bad_rows
+            if problems and not options.skip_bad_rows:
+                continue
+            stage.add(good)
+            if progress:
+                progress(batch.rows)
+
+        if problems and not options.skip_bad_rows:
+            raise ImportRejectedError(
+                _rejection_message(path, problems, rejected), problems, rejected
+            )
+        rejects_file = _write_rejects(path, problems, options.rejects_dir)
+        notes = sorted(parser.notes)
+        counts = stage.merge(
+            located.fmt.kind,
+            {
+                "import_id": import_id,
+                "source_file": str(path),
+                "sha256": _sha256(path),
+                "format": located.fmt.name,
+                "started_at": started,
+                "fetched_at": facts.fetched_at,
+                "rows_read": rows_read,
+                "rows_rejected": rejected,
+                "notes": "; ".join(notes),
+            }
+        )
+    return ImportResult(
+        path,
+        located.fmt.name,
+        located.fmt.title,
+        import_id,
+        rows_read,
+        rejected,
+        counts,
+        censored,
+        notes,
+        rejects_file,
+    )
+
+
+def _batches(
+    text_file: TextFile, located: Located, parser: BatchParser
+) -> Iterator[Batch]:
+    fmt = located.fmt
+    pending: list[tuple[int, list[str]]] = []
+    for line, cells in iter_records(text_file, located.delimiter, located.header_line + 1):
+        first = next((c.strip() for c in cells if c.strip()), "")
+        if not first:
+            continue
+        if fmt.stop_at_rows_starting and first.startswith(fmt.stop_at_rows_starting):
+            break
+        if fmt.skip_rows_starting and first.startswith(fmt.skip_rows_starting):
+            continue
+        pending.append((line, cells))
+        if len(pending) >= BATCH_ROWS:
+            yield parser.raw(pending)
+            pending = []
+    if pending:
+        yield parser.raw(pending)
+
+
+def _width_problem_rows(batch: Batch) -> int:
+    return sum(1 for p in batch.problems if p.column == "(whole row)")
+
+
+def _split_bad(table: pa.Table, batch: Batch) -> tuple[pa.Table, int]:
+    width_bad = _width_problem_rows(batch)
+    if batch.bad is None:
+        return table, width_bad
+    bad_count = pc.sum(pc.cast(batch.bad, pa.int64())).as_py() or 0
+    return table.filter(pc.invert(batch.bad)), bad_count + width_bad
+
+
+def _rejection_message(path: Path, problems: list[ParseProblem], rows: int) -> str:
+    shown = "\n".join(f"  {p}" for p in problems[:PROBLEMS_SHOWN])
+    more = len(problems) - PROBLEMS_SHOWN
+    tail = f"\n  ... and {more} more" if more > 0 else ""
+    return (
+        f"{path}: {len(problems)} value(s) in {rows} row(s) cannot be read; "
+        f"nothing was imported.\n{shown}{tail}\n"
+        "Fix the file and import it again, or pass --skip-bad-rows to load the other "
+        "rows and write the bad ones to a rejects file."
+    )
+
+
+def _write_rejects(
+    path: Path, problems: list[ParseProblem], folder: Path | None
+) -> Path | None:
+    if not problems:
+        return None
+    folder = folder or path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{path.stem}.rejects.csv"
+    with target.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(
+            handle, fieldnames=["file", "line", "column", "value", "expected"]
+        )
+        writer.writeheader()
+        writer.writerows(p.as_row() for p in problems)
+    return target
+
+
+def _modified_at(path: Path) -> datetime:
+    moment = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    return moment.replace(tzinfo=None)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,354 @@
+"""The DuckDB warehouse file and the one way rows get into it: a staged import.
+
+An import streams its parsed batches into a staging table, then merges them into
+the unified model in a single transaction: nothing is visible until everything
+is, and a failure leaves the warehouse as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from adreport.errors import ConfigurationError
+from adreport.model import KEY_COLUMNS
+from adreport.warehouse.schema import TABLES
+
+log = logging.getLogger(__name__)
+
+KEYS = ", ".join(KEY_COLUMNS)
+KEY_MATCH = " AND ".join(f"f.{k} = i.{k}" for k in KEY_COLUMNS)
+SAME_VALUES = " AND ".join(
+    f"f.{m} IS NOT DISTINCT FROM i.{m}"
+    for m in (
+        "impressions",
+        "clicks",
+        "reach",
+        "video_views",
+        "engagements",
+        "conversions",
+        "spend",
+        "revenue",
+        "currency",
+    )
+)
+FACT_COLUMNS = (
+    f"{KEYS}, impressions, clicks, reach, video_views, engagements, conversions, "
+    "spend, revenue, currency, provisional, fetched_at, import_id, source_file, "
+    "source_lines"
+)
+
+
+@dataclass
+class ImportCounts:
+    new: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    outdated: int = 0
+
+
+class Warehouse:
+    """One DuckDB file holding the unified model. One process owns it at a time."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            raise ConfigurationError(
+                f"cannot open the warehouse {path}: {exc}. Another adreport process "
+                "may hold it; stop it or use another --data-dir"
+            ) from exc
+        for statement in TABLES:
+            self.con.execute(statement)
+
+    @classmethod
+    def in_data_dir(cls, data_dir: Path) -> Warehouse:
+        return cls(data_dir / "warehouse.duckdb")
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        return self.con.execute(sql, params or []).fetchall()
+
+    def arrow(self, sql: str, params: list[Any] | None = None) -> pa.Table:
+        cursor = self.con.cursor()
+        try:
+            return cursor.execute(sql, params or []).to_arrow_table()
+        finally:
+            cursor.close()
+
+    def account_facts(self, platform: str, account_id: str) -> tuple[str, str] | None:
+        """The stored (currency, time zone) of an account, if it is known."""
+        found = self.rows(
+            "SELECT currency, timezone FROM accounts WHERE platform = ? AND account_id = ?",
+            [platform, account_id],
+        )
+        return (found[0][0], found[0][1]) if found else None
+
+    def next_import_id(self) -> int:
+        return int(self.rows("SELECT nextval('import_ids')")[0][0])
+
+    @contextmanager
+    def staging(self, import_id: int) -> Iterator[Stage]:
+        stage = Stage(self.con, import_id)
+        try:
+            yield stage
+        finally:
+            stage.drop()
+
+    def record_import(self, values: dict[str, Any]) -> None:
+        names = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        self.con.execute(
+            f"INSERT INTO imports ({names}) VALUES ({marks})", list(values.values())
+        )
+
+
+class Stage:
+    """Parsed rows of one import waiting to be merged."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, import_id: int):
+        self.con = con
+        self.import_id = import_id
+        self.table = f"stage_{import_id}"
+        self.created = False
+        self.rows = 0
+
+    def add(self, batch: pa.Table) -> None:
+        if batch.num_rows == 0:
+            return
+        self.con.register("batch_view", batch)
+        try:
+            if not self.created:
+                self.con.execute(
+                    f"CREATE TEMP TABLE {self.table} AS SELECT * FROM batch_view"
+                )
+                self.created = True
+            else:
+                self.con.execute(f"INSERT INTO {self.table} SELECT * FROM batch_view")
+        finally:
+            self.con.unregister("batch_view")
+        self.rows += batch.num_rows
+
+    def drop(self) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {self.table}")
+        self.con.execute("DROP TABLE IF EXISTS incoming")
+
+    def merge(self, kind: str, import_row: dict[str, Any]) -> ImportCounts:
+        """Merge the staged rows into the model in one transaction (latest wins)."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            counts = ImportCounts()
+            if self.created and kind == "facts":
+                counts = self._merge_facts()
+                self._merge_dimensions()
+            elif self.created and kind == "accounts":
+                counts = self._merge_accounts()
+            elif self.created and kind == "events":
+                counts = self._merge_events()
+            import_row.update(
+                rows_new=counts.new,
+                rows_replaced=counts.replaced,
+                rows_unchanged=counts.unchanged,
+                rows_outdated=counts.outdated,
+                finished_at=datetime.now(),
+            )
+            names = ", ".join(import_row)
+            marks = ", ".join("?" for _ in import_row)
+            self.con.execute(
+                f"INSERT INTO imports ({names}) VALUES ({marks})",
+                list(import_row.values()),
+            )
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        return counts
+
+    def _merge_facts(self) -> ImportCounts:
+        self.con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE incoming AS
+            WITH summed AS (
+                SELECT {KEYS},
+                    sum(impressions) AS impressions,
+                    sum(clicks) AS clicks,
+                    CASE WHEN count(*) = 1 THEN max(reach) END AS reach,
+                    sum(video_views) AS video_views,
+                    sum(engagements) AS engagements,
+                    sum(conversions) AS conversions,
+                    sum(spend) AS spend,
+                    sum(revenue) AS revenue,
+                    min(currency) AS currency,
+                    bool_or(provisional) AS provisional,
+                    max(fetched_at) AS fetched_at,
+                    {self.import_id}::BIGINT AS import_id,
+                    min(source_file) AS source_file,
+                    string_agg(source_line::VARCHAR, ',' ORDER BY source_line)
+                        AS source_lines
+                FROM {self.table}
+                GROUP BY {KEYS}
+            )
+            SELECT i.*, CASE
+                WHEN f.platform IS NULL THEN 'new'
+                WHEN {SAME_VALUES} THEN 'unchanged'
+                WHEN f.fetched_at <= i.fetched_at THEN 'replaces'
+                ELSE 'outdated' END AS fate
+            FROM summed i LEFT JOIN facts f ON {KEY_MATCH}
+        """)
+        now = datetime.now()
+        self.con.execute(
+            f"""
+            INSERT INTO fact_history
+            SELECT f.*, ?, {self.import_id}, 'restated by a later fetch'
+            FROM facts f JOIN incoming i ON {KEY_MATCH} WHERE i.fate = 'replaces'
+            """,
+            [now],
+        )
+        self.con.execute(f"""
+            DELETE FROM facts f USING incoming i
+            WHERE {KEY_MATCH} AND i.fate = 'replaces'
+        """)
+        self.con.execute(f"""
+            INSERT INTO facts SELECT {FACT_COLUMNS} FROM incoming
+            WHERE fate IN ('new', 'replaces')
+        """)
+        self.con.execute(
+            f"""
+            INSERT INTO fact_history
+            SELECT {FACT_COLUMNS}, ?, {self.import_id}, 'outdated on arrival'
+            FROM incoming WHERE fate = 'outdated'
+            """,
+            [now],
+        )
+        self.con.execute(f"""
+            UPDATE facts f SET provisional = i.provisional, fetched_at = i.fetched_at
+            FROM incoming i
+            WHERE {KEY_MATCH} AND i.fate = 'unchanged' AND i.fetched_at > f.fetched_at
+        """)
+        self.con.execute("""
+            INSERT OR IGNORE INTO fact_grains
+            SELECT DISTINCT platform, account_id, date, grain, attribution_setting
+            FROM incoming WHERE fate IN ('new', 'replaces')
+        """)
+        fates = dict(self.con.execute(
+            "SELECT fate, count(*) FROM incoming GROUP BY fate"
+        ).fetchall())
+        return ImportCounts(
+            new=fates.get("new", 0),
+            replaced=fates.get("replaces", 0),
+            unchanged=fates.get("unchanged", 0),
+            outdated=fates.get("outdated", 0),
+        )
+
+    def _merge_accounts(self) -> ImportCounts:
+        before = self.con.execute("SELECT count(*) FROM accounts").fetchall()[0][0]
+        self.con.execute(f"""
+            INSERT INTO accounts
+            SELECT platform, account_id, arg_max(name, updated_at),
+                arg_max(currency, updated_at), arg_max(timezone, updated_at),
+                max(updated_at)
+            FROM {self.table} GROUP BY platform, account_id
+            ON CONFLICT (platform, account_id) DO UPDATE SET
+                name = CASE WHEN excluded.updated_at >= accounts.updated_at
+                    AND excluded.name <> '' THEN excluded.name ELSE accounts.name END,
+                currency = CASE WHEN excluded.updated_at >= accounts.updated_at
+                    AND excluded.currency <> ''
+                    THEN excluded.currency ELSE accounts.currency END,
+                timezone = CASE WHEN excluded.updated_at >= accounts.updated_at
+                    AND excluded.timezone <> ''
+                    THEN excluded.timezone ELSE accounts.timezone END,
+                updated_at = greatest(accounts.updated_at, excluded.updated_at)
+        """)
+        after = self.con.execute("SELECT count(*) FROM accounts").fetchall()[0][0]
+        distinct = self.con.execute(
+            f"SELECT count(DISTINCT (platform, account_id)) FROM {self.table}"
+        ).fetchall()[0][0]
+        return ImportCounts(new=after - before, replaced=distinct - (after - before))
+
+    def _merge_events(self) -> ImportCounts:
+        before = self.con.execute("SELECT count(*) FROM events").fetchall()[0][0]
+        self.con.execute(f"""
+            INSERT OR IGNORE INTO events
+            SELECT source, event_id, arg_max(occurred_at, source_line),
+                arg_max(event_type, source_line), arg_max(value, source_line),
+                arg_max(currency, source_line), arg_max(campaign_id, source_line),
+                {self.import_id}
+            FROM {self.table} GROUP BY source, event_id
+        """)
+        after = self.con.execute("SELECT count(*) FROM events").fetchall()[0][0]
+        total = self.con.execute(
+            f"SELECT count(DISTINCT event_id) FROM {self.table}"
+        ).fetchall()[0][0]
+        return ImportCounts(new=after - before, unchanged=total - (after - before))
+
+    def _merge_dimensions(self) -> None:
+        stage = self.table
+        self.con.execute(f"""
+            INSERT INTO accounts
+            SELECT platform, account_id, arg_max(account_name, source_line),
+                min(currency), arg_max(timezone, source_line), max(fetched_at)
+            FROM {stage} GROUP BY platform, account_id
+            ON CONFLICT (platform, account_id) DO UPDATE SET
+                name = CASE WHEN excluded.name <> '' AND
+                    excluded.updated_at >= accounts.updated_at
+                    THEN excluded.name ELSE accounts.name END,
+                timezone = CASE WHEN accounts.timezone = ''
+                    THEN excluded.timezone ELSE accounts.timezone END,
+                updated_at = greatest(accounts.updated_at, excluded.updated_at)
+        """)
+        self.con.execute(f"""
+            INSERT INTO campaigns
+            SELECT platform, account_id, campaign_id,
+                arg_max(campaign_name, source_line), arg_max(channel, source_line),
+                arg_max(campaign_type, source_line),
+                arg_max(campaign_status, source_line), max(fetched_at)
+            FROM {stage} WHERE campaign_id <> ''
+            GROUP BY platform, account_id, campaign_id
+            ON CONFLICT (platform, account_id, campaign_id) DO UPDATE SET
+                name = CASE WHEN excluded.name <> '' AND
+                    excluded.updated_at >= campaigns.updated_at
+                    THEN excluded.name ELSE campaigns.name END,
+                channel = CASE WHEN excluded.channel <> ''
+                    THEN excluded.channel ELSE campaigns.channel END,
+                campaign_type = CASE WHEN excluded.campaign_type <> ''
+                    THEN excluded.campaign_type ELSE campaigns.campaign_type END,
+                status = CASE WHEN excluded.status <> ''
+                    THEN excluded.status ELSE campaigns.status END,
+                updated_at = greatest(campaigns.updated_at, excluded.updated_at)
+        """)
+        for level, id_column, name_column in (
+            ("ad_group", "ad_group_id", "ad_group_name"),
+            ("ad", "ad_id", "ad_name"),
+            ("keyword", "keyword_id", "keyword"),
+        ):
+            self.con.execute(f"""
+                INSERT INTO entities
+                SELECT platform, account_id, '{level}', {id_column},
+                    arg_max({name_column}, source_line), max(fetched_at)
+                FROM {stage} WHERE {id_column} <> ''
+                GROUP BY platform, account_id, {id_column}
+                ON CONFLICT (platform, account_id, level, entity_id) DO UPDATE SET
+                    name = CASE WHEN excluded.name <> '' AND
+                        excluded.updated_at >= entities.updated_at
+                        THEN excluded.name ELSE entities.name END,
+                    updated_at = greatest(entities.updated_at, excluded.updated_at)
+            """)
+
