@@ -1,0 +1,212 @@
+"""The commands of issue-facing interface: import, formats, query, report, demo."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from adreport.cli.main import Context, cli, console, friendly_errors, out, parse_day
+from adreport.cli.output import print_table, to_csv, to_json
+from adreport.errors import AdreportError
+from adreport.ingest.importer import ImportOptions, import_file
+from adreport.ingest.places import check_currency, check_timezone
+from adreport.ingest.spec import builtin_formats
+from adreport.metrics.backends import DuckDBDatabase
+from adreport.metrics.fx import Rates, update_rates_file
+from adreport.metrics.query import MetricQuery, run_query
+from adreport.warehouse import Warehouse
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "format_name", help="Format name or mapping .toml file.")
+@click.option("--currency", help="ISO 4217 currency of amounts the file does not name.")
+@click.option("--timezone", help="IANA time zone of the account (e.g. Asia/Seoul).")
+@click.option("--date", "day", help="The day the numbers cover, for files with no date.")
+@click.option("--account", help="Account the rows belong to, for files with none.")
+@click.option("--skip-bad-rows", is_flag=True, help="Load good rows, write bad ones aside.")
+@click.option("--fetched-at", help="When the export was made (default: file time).")
+@click.pass_obj
+@friendly_errors
+def import_command(
+    ctx: Context,
+    files: tuple[Path, ...],
+    format_name: str | None,
+    currency: str | None,
+    timezone: str | None,
+    day: str | None,
+    account: str | None,
+    skip_bad_rows: bool,
+    fetched_at: str | None,
+) -> None:
+    """Import export files into the warehouse; each file loads whole or not at all."""
+    from adreport.cli.main import when
+
+    options = ImportOptions(
+        format=format_name,
+        currency=_currency_option(currency),
+        timezone=_timezone_option(timezone),
+        day=parse_day(day, "--date"),
+        account=account,
+        skip_bad_rows=skip_bad_rows,
+        fetched_at=when(fetched_at),
+        rejects_dir=ctx.settings.rejects_dir,
+    )
+    failed = []
+    with Warehouse(ctx.settings.warehouse_path) as warehouse:
+        for path in files:
+            try:
+                _import_one(warehouse, path, options)
+            except AdreportError as exc:
+                console.print(f"[red]rejected:[/red] {exc}", highlight=False)
+                failed.append(path)
+    if failed:
+        names = ", ".join(str(p) for p in failed)
+        console.print(f"[red]{len(failed)} file(s) not imported:[/red] {names}")
+        sys.exit(2)
+
+
+def _import_one(warehouse: Warehouse, path: Path, options: ImportOptions) -> None:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,} rows"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(f"importing {path.name}", total=None)
+        result = import_file(
+            warehouse, path, options, lambda n: progress.advance(task, n)
+        )
+    counts = result.counts
+    out.print(
+        f"{path}: read as [bold]{result.format}[/bold] ({result.format_title}); "
+        f"{result.rows_read:,} rows read, {counts.new:,} new, "
+        f"{counts.replaced:,} replaced, {counts.unchanged:,} unchanged, "
+        f"{counts.outdated:,} older than what is stored (kept as history), "
+        f"{result.rows_rejected:,} rejected",
+        highlight=False,
+    )
+    for note in result.notes:
+        out.print(f"  note: {note}", highlight=False)
+    if result.censored:
+        out.print(f"  note: {result.censored} censored share(s) such as '< 10%' kept as n/a")
+    if result.rejects_file:
+        out.print(f"  bad rows written to {result.rejects_file}", highlight=False)
+
+
+def _currency_option(value: str | None) -> str | None:
+    if value is None:
+        return None
+    code = check_currency(value)
+    if code is None:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO 4217 currency code (e.g. USD, KRW, EUR)",
+            param_hint="--currency",
+        )
+    return code
+
+
+def _timezone_option(value: str | None) -> str | None:
+    if value is None:
+        return None
+    zone = check_timezone(value)
+    if zone is None:
+        raise click.BadParameter(
+            f"{value!r} is not an IANA time zone (e.g. Asia/Seoul, Europe/London)",
+            param_hint="--timezone",
+        )
+    return zone
+
+
+@cli.command("formats")
+def formats_command() -> None:
+    """List the export formats adreport recognises."""
+    for fmt in builtin_formats():
+        out.print(f"[bold]{fmt.name}[/bold]  {fmt.title}  [dim]({fmt.kind})[/dim]")
+        if fmt.notes:
+            out.print(f"    {fmt.notes}", highlight=False)
+
+
+@cli.command("query")
+@click.option("--metrics", required=True, help="Comma-separated, e.g. spend,ctr,roas.")
+@click.option("--by", default="", help="Comma-separated dimensions, e.g. platform,week.")
+@click.option("--from", "start", help="First day, YYYY-MM-DD.")
+@click.option("--to", "end", help="Last day, YYYY-MM-DD.")
+@click.option("--currency", help="Report currency; needed when accounts' differ.")
+@click.option("--where", "where", multiple=True, help="FIELD=VALUE[,VALUE...]")
+@click.option(
+    "--format", "output", type=click.Choice(["table", "csv", "json"]), default="table"
+)
+@click.option("--lang", type=click.Choice(["en", "ko"]), default="en")
+@click.option("--show-sql", is_flag=True, help="Print the SQL that computed the numbers.")
+@click.pass_obj
+@friendly_errors
+def query_command(
+    ctx: Context,
+    metrics: str,
+    by: str,
+    start: str | None,
+    end: str | None,
+    currency: str | None,
+    where: tuple[str, ...],
+    output: str,
+    lang: str,
+    show_sql: bool,
+) -> None:
+    """Compute metrics, grouped and filtered, as a table, CSV or JSON."""
+    query = MetricQuery(
+        metrics=[m.strip() for m in metrics.split(",") if m.strip()],
+        by=[b.strip() for b in by.split(",") if b.strip()],
+        start=parse_day(start, "--from"),
+        end=parse_day(end, "--to"),
+        currency=_currency_option(currency),
+        where=_where(where),
+    )
+    settings = ctx.settings
+    with Warehouse(settings.warehouse_path) as warehouse:
+        db = DuckDBDatabase(warehouse, Rates(settings.data_dir))
+        result = run_query(db, settings.registry(), query)
+    if output == "csv":
+        click.echo(to_csv(result), nl=False)
+    elif output == "json":
+        click.echo(to_json(result))
+    else:
+        print_table(result, out, lang)
+    if show_sql:
+        console.print(result.sql, highlight=False, markup=False)
+
+
+def _where(items: tuple[str, ...]) -> dict[str, list[str]]:
+    where: dict[str, list[str]] = {}
+    for item in items:
+        field, sep, value = item.partition("=")
+        if not sep or not field.strip():
+            raise click.BadParameter(
+                f"{item!r} is not FIELD=VALUE (e.g. channel=search)", param_hint="--where"
+            )
+        where.setdefault(field.strip(), []).extend(
+            v.strip() for v in value.split(",") if v.strip()
+        )
+    return where
+
+
+@cli.group("rates")
+def rates_group() -> None:
+    """Exchange rates used to convert currencies."""
+
+
+@rates_group.command("update")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+@friendly_errors
+def rates_update(ctx: Context, file: Path) -> None:
+    """Use a newer ECB history file (eurofxref-hist.zip) from now on."""
+    target = update_rates_file(file, ctx.settings.data_dir)
+    with Warehouse(ctx.settings.warehouse_path) as warehouse:
+        warehouse.con.execute("DROP TABLE IF EXISTS fx_factors")
+    out.print(f"rates now read from {target}")

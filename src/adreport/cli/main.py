@@ -1,0 +1,87 @@
+"""Commands. Each one parses options, calls the library, and prints what it did."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from adreport.config import Settings, load_settings
+from adreport.config import data_dir as resolve_data_dir
+from adreport.errors import AdreportError, ImportRejectedError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+console = Console(stderr=True)
+out = Console(soft_wrap=True)
+
+
+class Context:
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.directory)
+        return self._settings
+
+
+def friendly_errors(command: F) -> F:
+    """Print adreport's own errors as plain messages with exit status 2."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ImportRejectedError as exc:
+            console.print(f"[red]rejected:[/red] {exc}", markup=True, highlight=False)
+            sys.exit(2)
+        except AdreportError as exc:
+            console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def parse_day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2024-01-31", param_hint=option)
+
+
+@click.group()
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the warehouse lives (default: $ADREPORT_HOME or ~/.adreport).",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="adreport")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None, verbose: int) -> None:
+    """adreport: campaign performance reports that build themselves."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = Context(resolve_data_dir(data_dir))
+
+
+def main() -> None:
+    from adreport.cli import commands  # noqa: F401  (registers the commands)
+
+    cli(prog_name="adreport")
+
+
+def when(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None

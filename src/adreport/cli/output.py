@@ -1,0 +1,103 @@
+"""Writing query results as a table for people, or CSV and JSON for scripts.
+
+In CSV a NULL is an empty cell and in JSON `null`, never 0; ratios are fractions
+(0.0471), not percents; amounts keep six decimal places.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from adreport.metrics.query import QueryResult
+from adreport.reports.formatting import format_metric
+
+
+def to_csv(result: QueryResult) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(result.columns)
+    for row in result.rows:
+        writer.writerow([_plain(v) for v in row])
+    return buffer.getvalue()
+
+
+def to_json(result: QueryResult) -> str:
+    payload = {
+        "currency": result.currency,
+        "from": _plain(result.start),
+        "to": _plain(result.end),
+        "rows": [
+            {k: _json_value(v) for k, v in rec.items()} for rec in result.records()
+        ],
+        "provisional_days": [d.isoformat() for d in result.provisional_days],
+        "notes": result.notes,
+        "rates": [
+            {
+                "currency": r.currency,
+                "to": r.target,
+                "first_rate_date": r.first_rate_day.isoformat(),
+                "last_rate_date": r.last_rate_day.isoformat(),
+                "stale_days": r.stale_days,
+            }
+            for r in result.rates
+        ],
+    }
+    return json.dumps(payload, ensure_ascii=False, indent=2)
+
+
+def print_table(result: QueryResult, console: Console, lang: str = "en") -> None:
+    table = Table(show_lines=False)
+    for dim in result.dimensions:
+        table.add_column(dim.label(lang))
+    for dim in result.dimensions:
+        if dim.id_sql:
+            table.add_column(f"{dim.label(lang)} ID", style="dim")
+    for metric in result.metrics:
+        table.add_column(metric.label(lang), justify="right")
+    dims = len(result.columns) - len(result.metrics)
+    for row in result.rows:
+        cells = [_plain(v) for v in row[:dims]]
+        cells += [
+            format_metric(v, m, result.currency, lang)
+            for v, m in zip(row[dims:], result.metrics, strict=True)
+        ]
+        table.add_row(*cells)
+    console.print(table)
+    period = f"{result.start} to {result.end}" if result.start else "no data"
+    console.print(f"[dim]{period}, amounts in {result.currency or '-'}[/dim]")
+    for note in result.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
+    if result.provisional_days:
+        days = result.provisional_days
+        console.print(
+            f"[yellow]note:[/yellow] {len(days)} day(s) still provisional "
+            f"({days[0]} to {days[-1]}): the platform may still restate them"
+        )
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.quantize(Decimal("0.000001")).normalize(), "f")
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value

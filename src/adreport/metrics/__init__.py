@@ -1,0 +1,1 @@
+"""Metrics: the one KPI registry, exchange rates and queries over the unified model."""

@@ -1,0 +1,303 @@
+"""Metrics queries over the unified model, on DuckDB or PostgreSQL.
+
+One query answers "these metrics, grouped by these dimensions, over these days, in
+this currency". It picks, per account and day, the coarsest grain of rows that can
+answer the grouping (so ad rows are never added to the campaign rows they make up),
+converts every money amount with its own row's dated rate, and computes every
+ratio from the summed bases of each output row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from adreport.errors import QueryError
+from adreport.metrics.dimensions import JOINS, Dimension, dimension
+from adreport.metrics.formula import to_sql
+from adreport.metrics.fx import RateUse
+from adreport.metrics.registry import BASE_MEASURES, Metric, Registry
+from adreport.model import Grain
+
+COUNTS = {"impressions", "clicks", "video_views", "engagements"}
+MONEY = {"spend", "revenue"}
+
+
+class Database(Protocol):
+    """What a query needs from a warehouse connection (DuckDB or PostgreSQL)."""
+
+    dialect: str
+
+    def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]: ...
+
+    def prepare_rates(
+        self, target: str, currencies: list[str], start: date, end: date
+    ) -> None: ...
+
+    def rate_uses(
+        self, target: str, pairs_sql: str, params: Sequence[Any]
+    ) -> list[RateUse]: ...
+
+
+@dataclass
+class MetricQuery:
+    metrics: list[str]
+    by: list[str] = field(default_factory=list)
+    start: date | None = None
+    end: date | None = None
+    currency: str | None = None
+    where: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class QueryResult:
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+    metrics: list[Metric]
+    dimensions: list[Dimension]
+    currency: str
+    start: date | None
+    end: date | None
+    notes: list[str] = field(default_factory=list)
+    rates: list[RateUse] = field(default_factory=list)
+    provisional_days: list[date] = field(default_factory=list)
+    sql: str = ""
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+class QueryBuilder:
+    """Builds the SQL of one query: grain choice, currency, joins, groups."""
+
+    def __init__(self, db: Database, registry: Registry, query: MetricQuery):
+        self.db = db
+        self.registry = registry
+        self.query = query
+        self.metrics = registry.resolve(query.metrics)
+        if not self.metrics:
+            raise QueryError("name at least one metric, e.g. --metrics spend,roas")
+        self.dims = [dimension(d) for d in query.by if d.strip()]
+        self.filters = {dimension(k): v for k, v in query.where.items()}
+        self.params: list[Any] = []
+
+    def run(self) -> QueryResult:
+        start, end = self._date_range()
+        if start is None or end is None:
+            return self._empty()
+        currency = self._currency(start, end)
+        grains = self._eligible_grains()
+        notes = self._coverage_notes(grains, start, end)
+        self._check_attribution(grains, start, end)
+        sql = self._sql(grains, start, end, currency)
+        rows = self.db.fetch(sql, self.params)
+        columns = self._columns()
+        result = QueryResult(
+            columns, rows, self.metrics, self.dims, currency, start, end, notes, sql=sql
+        )
+        result.rates = self._rates_used(grains, start, end, currency)
+        result.provisional_days = self._provisional_days(grains, start, end)
+        return result
+
+    def _date_range(self) -> tuple[date | None, date | None]:
+        if self.query.start and self.query.end:
+            if self.query.start > self.query.end:
+                raise QueryError(
+                    f"--from {self.query.start} is after --to {self.query.end}"
+                )
+            return self.query.start, self.query.end
+        found = self.db.fetch("SELECT min(date), max(date) FROM fact_grains", [])
+        first, last = found[0] if found else (None, None)
+        return self.query.start or first, self.query.end or last
+
+    def _empty(self) -> QueryResult:
+        return QueryResult(
+            self._columns(), [], self.metrics, self.dims, self.query.currency or "",
+            None, None, ["the warehouse holds no rows yet: import some files first"],
+        )
+
+    def _currency(self, start: date, end: date) -> str:
+        present = [
+            r[0]
+            for r in self.db.fetch(
+                "SELECT DISTINCT currency FROM facts WHERE date BETWEEN ? AND ? "
+                "ORDER BY 1",
+                [start, end],
+            )
+        ]
+        self.currencies = present
+        if self.query.currency:
+            target = self.query.currency.upper()
+            if present != [target]:
+                self.db.prepare_rates(target, present, start, end)
+            return target
+        if len(present) > 1:
+            raise QueryError(
+                f"the rows from {start} to {end} are in {', '.join(present)}; "
+                "name the currency to report in, e.g. --currency "
+                f"{present[0]}"
+            )
+        return present[0] if present else ""
+
+    def _eligible_grains(self) -> list[str]:
+        levels = {d.level for d in (*self.dims, *self.filters) if d.level}
+        breakdowns = {d.breakdown for d in (*self.dims, *self.filters) if d.breakdown}
+        present = [r[0] for r in self.db.fetch(
+            "SELECT DISTINCT grain FROM fact_grains ORDER BY 1", []
+        )]
+        return [g for g in present if Grain.parse(g).answers(levels, breakdowns)]
+
+    def _chosen_sql(self, grains: list[str], start: date, end: date) -> str:
+        marks = ", ".join("?" for _ in grains) or "NULL"
+        self.params.extend([*grains, start, end])
+        return f"""SELECT platform, account_id, date, min(grain) AS grain
+            FROM fact_grains
+            WHERE grain IN ({marks}) AND date BETWEEN ? AND ?
+            GROUP BY platform, account_id, date"""
+
+    def _coverage_notes(self, grains: list[str], start: date, end: date) -> list[str]:
+        marks = ", ".join("?" for _ in grains) or "NULL"
+        missing = self.db.fetch(
+            f"""SELECT DISTINCT platform, account_id FROM fact_grains
+            WHERE date BETWEEN ? AND ? AND platform || '/' || account_id NOT IN (
+                SELECT platform || '/' || account_id FROM fact_grains
+                WHERE date BETWEEN ? AND ? AND grain IN ({marks}))
+            ORDER BY 1, 2""",
+            [start, end, start, end, *grains],
+        )
+        asked = ", ".join(d.name for d in (*self.dims, *self.filters)) or "total"
+        return [
+            f"{platform} account {account} has no rows that can be split by {asked}: "
+            "left out"
+            for platform, account in missing
+        ]
+
+    def _check_attribution(self, grains: list[str], start: date, end: date) -> None:
+        named = {d.name for d in (*self.dims, *self.filters)}
+        if "attribution_setting" in named:
+            return
+        params: list[Any] = []
+        saved, self.params = self.params, params
+        chosen = self._chosen_sql(grains, start, end)
+        self.params = saved
+        mixed = self.db.fetch(
+            f"""SELECT g.platform, g.account_id,
+                string_agg(DISTINCT g.attribution_setting, ', ')
+            FROM fact_grains g JOIN ({chosen}) c ON c.platform = g.platform
+                AND c.account_id = g.account_id AND c.date = g.date
+                AND c.grain = g.grain
+            GROUP BY g.platform, g.account_id
+            HAVING count(DISTINCT g.attribution_setting) > 1""",
+            params,
+        )
+        if mixed:
+            platform, account, settings = mixed[0]
+            raise QueryError(
+                f"{platform} account {account} has rows under several attribution "
+                f"settings ({settings}); adding them would count conversions twice. "
+                "Pick one with --where attribution_setting=NAME"
+            )
+
+    def _sql(self, grains: list[str], start: date, end: date, currency: str) -> str:
+        self.params = []
+        chosen = self._chosen_sql(grains, start, end)
+        convert = bool(self.query.currency) and self.currencies != [currency]
+        joins = self._joins(convert)
+        if convert:
+            self.params.append(currency)
+        where = ["f.date BETWEEN ? AND ?"]
+        self.params.extend([start, end])
+        for dim, values in self.filters.items():
+            where.append(self._filter(dim, values))
+
+        selects = [d.show_sql + f" AS {d.name}" for d in self.dims]
+        selects += [f"{d.id_sql} AS {d.name}_id" for d in self.dims if d.id_sql]
+        selects += [self._metric_sql(m, convert) + f" AS {m.name}" for m in self.metrics]
+        groups = list(dict.fromkeys(g for d in self.dims for g in d.group_sql))
+        group_by = f"GROUP BY {', '.join(groups)}" if groups else ""
+        order = f"ORDER BY {', '.join(d.name for d in self.dims)}" if self.dims else ""
+        return f"""WITH chosen AS ({chosen})
+SELECT {', '.join(selects)}
+FROM facts f
+JOIN chosen c ON c.platform = f.platform AND c.account_id = f.account_id
+    AND c.date = f.date AND c.grain = f.grain
+{joins}
+WHERE {' AND '.join(where)}
+{group_by}
+{order}"""
+
+    def _joins(self, convert: bool) -> str:
+        aliases = list(dict.fromkeys(a for d in (*self.dims, *self.filters)
+                                     for a in d.joins))
+        joins = [JOINS[a] for a in aliases]
+        if convert:
+            joins.append(
+                "LEFT JOIN fx_factors x ON x.target = ? AND x.currency = f.currency "
+                "AND x.day = f.date"
+            )
+        return "\n".join(joins)
+
+    def _filter(self, dim: Dimension, values: list[str]) -> str:
+        marks = ", ".join("?" for _ in values)
+        alternatives = []
+        for column in dim.filter_sql:
+            alternatives.append(f"CAST({column} AS VARCHAR) IN ({marks})")
+            self.params.extend(values)
+        return "(" + " OR ".join(alternatives) + ")"
+
+    def _metric_sql(self, metric: Metric, convert: bool) -> str:
+        def leaf(name: str) -> str:
+            if name not in BASE_MEASURES:
+                raise QueryError(f"{metric.name}: {name!r} is not a base measure")
+            if name == "reach":
+                return "(CASE WHEN count(*) = 1 THEN max(f.reach) END)"
+            if name in MONEY:
+                amount = f"f.{name} * x.factor" if convert else f"f.{name}"
+                return f"sum({amount})"
+            if name in COUNTS:
+                return f"CAST(sum(f.{name}) AS BIGINT)"
+            return f"sum(f.{name})"
+
+        sql = to_sql(self.registry.expression(metric.name), leaf)
+        if metric.additivity == "base" and metric.unit == "money":
+            return f"CAST({sql} AS DECIMAL(38, 6))"
+        if metric.additivity == "base" and metric.name == "conversions":
+            return f"CAST({sql} AS DECIMAL(38, 6))"
+        if metric.additivity != "base" and metric.name != "reach":
+            return f"CAST({sql} AS DOUBLE PRECISION)"
+        return sql
+
+    def _columns(self) -> list[str]:
+        columns = [d.name for d in self.dims]
+        columns += [f"{d.name}_id" for d in self.dims if d.id_sql]
+        return columns + [m.name for m in self.metrics]
+
+    def _rates_used(
+        self, grains: list[str], start: date, end: date, currency: str
+    ) -> list[RateUse]:
+        if not self.query.currency or self.currencies == [currency]:
+            return []
+        self.params = []
+        chosen = self._chosen_sql(grains, start, end)
+        pairs = f"""SELECT DISTINCT f.currency, f.date AS day FROM facts f
+            JOIN ({chosen}) c ON c.platform = f.platform
+            AND c.account_id = f.account_id AND c.date = f.date AND c.grain = f.grain"""
+        return self.db.rate_uses(currency, pairs, self.params)
+
+    def _provisional_days(self, grains: list[str], start: date, end: date) -> list[date]:
+        self.params = []
+        chosen = self._chosen_sql(grains, start, end)
+        found = self.db.fetch(
+            f"""SELECT DISTINCT f.date FROM facts f JOIN ({chosen}) c
+            ON c.platform = f.platform AND c.account_id = f.account_id
+            AND c.date = f.date AND c.grain = f.grain
+            WHERE f.provisional ORDER BY 1""",
+            self.params,
+        )
+        return [r[0] for r in found]
+
+
+def run_query(db: Database, registry: Registry, query: MetricQuery) -> QueryResult:
+    return QueryBuilder(db, registry, query).run()

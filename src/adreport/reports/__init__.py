@@ -1,0 +1,1 @@
+"""Reports: PDF and HTML built from metrics queries, in English or Korean."""
