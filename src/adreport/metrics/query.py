@@ -90,6 +90,7 @@ class QueryBuilder:
         currency = self._currency(start, end)
         grains = self._eligible_grains()
         notes = self._coverage_notes(grains, start, end)
+        notes += self._time_zone_notes(start, end)
         self._check_attribution(grains, start, end)
         sql = self._sql(grains, start, end, currency)
         rows = self.db.fetch(sql, self.params)
@@ -172,6 +173,26 @@ class QueryBuilder:
             f"{platform} account {account} has no rows that can be split by {asked}: "
             "left out"
             for platform, account in missing
+        ]
+
+    def _time_zone_notes(self, start: date, end: date) -> list[str]:
+        zones = [
+            r[0]
+            for r in self.db.fetch(
+                """SELECT DISTINCT a.timezone FROM accounts a
+                JOIN (SELECT DISTINCT platform, account_id FROM fact_grains
+                      WHERE date BETWEEN ? AND ?) g
+                    ON g.platform = a.platform AND g.account_id = a.account_id
+                WHERE a.timezone <> '' ORDER BY 1""",
+                [start, end],
+            )
+        ]
+        if len(zones) < 2:
+            return []
+        return [
+            f"accounts keep their days in different time zones ({', '.join(zones)}): "
+            "each day is that account's own calendar day, so one day here does not "
+            "cover the same hours for every account"
         ]
 
     def _check_attribution(self, grains: list[str], start: date, end: date) -> None:
