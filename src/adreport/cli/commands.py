@@ -11,7 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from adreport.cli.main import Context, cli, console, friendly_errors, out, parse_day
 from adreport.cli.output import print_table, to_csv, to_json
 from adreport.errors import AdreportError
-from adreport.ingest.importer import ImportOptions, import_file
+from adreport.ingest.importer import ImportOptions, group_companions, import_file
 from adreport.ingest.places import check_currency, check_timezone
 from adreport.ingest.spec import builtin_formats
 from adreport.metrics.backends import DuckDBDatabase
@@ -29,6 +29,12 @@ from adreport.warehouse import Warehouse
 @click.option("--account", help="Account the rows belong to, for files with none.")
 @click.option("--skip-bad-rows", is_flag=True, help="Load good rows, write bad ones aside.")
 @click.option("--fetched-at", help="When the export was made (default: file time).")
+@click.option(
+    "--conversion-event",
+    default="purchase",
+    show_default=True,
+    help="Which conversion family counts as conversions in per-action tables.",
+)
 @click.pass_obj
 @friendly_errors
 def import_command(
@@ -41,6 +47,7 @@ def import_command(
     account: str | None,
     skip_bad_rows: bool,
     fetched_at: str | None,
+    conversion_event: str,
 ) -> None:
     """Import export files into the warehouse; each file loads whole or not at all."""
     from adreport.cli.main import when
@@ -54,12 +61,14 @@ def import_command(
         skip_bad_rows=skip_bad_rows,
         fetched_at=when(fetched_at),
         rejects_dir=ctx.settings.rejects_dir,
+        conversion_event=conversion_event,
     )
     failed = []
+    groups = group_companions(list(files), options)
     with Warehouse(ctx.settings.warehouse_path) as warehouse:
-        for path in files:
+        for path, companions in groups:
             try:
-                _import_one(warehouse, path, options)
+                _import_one(warehouse, path, options, companions)
             except AdreportError as exc:
                 console.print(f"[red]rejected:[/red] {exc}", highlight=False)
                 failed.append(path)
@@ -69,7 +78,9 @@ def import_command(
         sys.exit(2)
 
 
-def _import_one(warehouse: Warehouse, path: Path, options: ImportOptions) -> None:
+def _import_one(
+    warehouse: Warehouse, path: Path, options: ImportOptions, companions: list[Path]
+) -> None:
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -80,7 +91,7 @@ def _import_one(warehouse: Warehouse, path: Path, options: ImportOptions) -> Non
     ) as progress:
         task = progress.add_task(f"importing {path.name}", total=None)
         result = import_file(
-            warehouse, path, options, lambda n: progress.advance(task, n)
+            warehouse, path, options, lambda n: progress.advance(task, n), companions
         )
     counts = result.counts
     out.print(

@@ -19,7 +19,7 @@ from adreport.errors import AdreportError, ImportRejectedError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
 

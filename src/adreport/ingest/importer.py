@@ -7,19 +7,21 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from adreport.errors import ImportRejectedError, ParseProblem
+from adreport.errors import ImportRejectedError, InputFileError, ParseProblem
+from adreport.ingest.actions import action_table, check_family, family_value_sql
 from adreport.ingest.batch import Batch, BatchParser, FileFacts
 from adreport.ingest.detect import Located, locate
 from adreport.ingest.facts import fact_table
 from adreport.ingest.records import account_table, event_table
 from adreport.ingest.reading import TextFile, iter_records, open_text_file
 from adreport.warehouse import ImportCounts, Warehouse
+from adreport.warehouse.store import Stage
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,7 @@ class ImportOptions:
     fetched_at: datetime | None = None
     encoding: str | None = None
     rejects_dir: Path | None = None
+    conversion_event: str = "purchase"
 
 
 @dataclass
@@ -59,11 +62,36 @@ class ImportResult:
     rejects_file: Path | None = None
 
 
+def group_companions(
+    paths: list[Path], options: ImportOptions
+) -> list[tuple[Path, list[Path]]]:
+    """Each main file with the action tables given beside it in the same command."""
+    kinds = {}
+    for path in paths:
+        located = locate(open_text_file(path, options.encoding), options.format)
+        kinds[path] = located.fmt
+    groups: list[tuple[Path, list[Path]]] = []
+    for path, fmt in kinds.items():
+        if fmt.kind == "actions":
+            continue
+        mine = [p for p, f in kinds.items() if f.kind == "actions" and f.name in fmt.companions]
+        groups.append((path, mine))
+    attached = {p for _, mine in groups for p in mine}
+    for path, fmt in kinds.items():
+        if fmt.kind == "actions" and path not in attached:
+            raise InputFileError(
+                f"{path} is a {fmt.title}: it only adds to its main table; import it "
+                "in the same command as that table (e.g. facebook_ads_basic_ad)"
+            )
+    return groups
+
+
 def import_file(
     warehouse: Warehouse,
     path: Path,
     options: ImportOptions,
     progress: Progress | None = None,
+    companions: list[Path] | None = None,
 ) -> ImportResult:
     """Parse, check and merge one file; raises ImportRejectedError on bad values."""
     text_file = open_text_file(path, options.encoding)
@@ -97,6 +125,11 @@ def import_file(
             if progress:
                 progress(batch.rows)
 
+        for companion in companions or []:
+            if problems and not options.skip_bad_rows:
+                break
+            problems += _attach_companion(stage, companion, facts, options, parser)
+
         if problems and not options.skip_bad_rows:
             raise ImportRejectedError(
                 _rejection_message(path, problems, rejected), problems, rejected
@@ -129,6 +162,40 @@ def import_file(
         notes,
         rejects_file,
     )
+
+
+def _attach_companion(
+    stage: Stage,
+    path: Path,
+    main: FileFacts,
+    options: ImportOptions,
+    main_parser: BatchParser,
+) -> list[ParseProblem]:
+    text_file = open_text_file(path, options.encoding)
+    located = locate(text_file)
+    facts = FileFacts(path=path, fetched_at=main.fetched_at)
+    parser = BatchParser(located, facts)
+    tables, problems = [], []
+    for batch in _batches(text_file, located, parser):
+        table = action_table(parser, batch)
+        problems.extend(batch.problems)
+        tables.append(_split_bad(table, batch)[0])
+    if not tables:
+        return problems
+    event = check_family(options.conversion_event)
+    window = located.fmt.provisional_days or main_parser.fmt.provisional_days
+    stage.first_settled_day = main.fetched_at.date() - timedelta(days=window)
+    matched, added = stage.attach_actions(
+        pa.concat_tables(tables),
+        located.fmt.measure,
+        family_value_sql(event),
+        options.account,
+    )
+    main_parser.notes.add(
+        f"{path.name}: {located.fmt.measure} of '{event}' attached to {matched} "
+        f"ad-day(s), {added} ad-day(s) with actions only"
+    )
+    return problems
 
 
 def _batches(

@@ -115,7 +115,7 @@ def _number_pattern(style: NumberStyle) -> str:
     dec = _re_escape(style.decimal_mark)
     sep = "[ ]" if style.thousands_mark == " " else _re_escape(style.thousands_mark)
     grouped = rf"\d{{1,3}}({sep}\d{{3}})+"
-    fraction = rf"({dec}\d+)?"
+    fraction = rf"({dec}\d*)?"
     scientific = rf"\d+({dec}\d+)?[eE][+-]?\d+"
     return rf"^[+-]?(({grouped}|\d+){fraction}|{dec}\d+|{scientific})$"
 

@@ -41,11 +41,12 @@ TEXT_FIELDS = (
     "event_id",
     "event_type",
     "won",
+    "action_type",
 )
 TIME_FIELDS = ("date", "hour", "updated_at", "occurred_at")
 NUMBER_FIELDS = (*MEASURES, "results", "value")
 FIELDS = (*TIME_FIELDS, *TEXT_FIELDS, *NUMBER_FIELDS)
-KINDS = ("facts", "accounts", "events")
+KINDS = ("facts", "accounts", "events", "actions")
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class ExportFormat:
     conversion_indicator: str = ""
     adjust: str = ""  # a function in adreport.ingest.adjust run on each parsed batch
     companions: tuple[str, ...] = ()
+    measure: str = ""  # for kind "actions": the measure its values feed
     ids_from_names: bool = False
     notes: str = ""
 
@@ -147,6 +149,7 @@ def parse_format(data: dict[str, Any], where: str) -> ExportFormat:
         conversion_indicator=data.get("conversion_indicator", ""),
         adjust=data.get("adjust", ""),
         companions=tuple(data.get("companions", ())),
+        measure=data.get("measure", ""),
         ids_from_names=bool(data.get("ids_from_names", False)),
         notes=data.get("notes", ""),
     )

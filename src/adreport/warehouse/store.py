@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -122,8 +122,41 @@ class Warehouse:
         )
 
 
+MEASURE_COLUMNS = frozenset(
+    ("impressions", "clicks", "reach", "video_views", "engagements", "conversions",
+     "spend", "revenue")
+)
+COPIED_FROM_FILE = frozenset(
+    ("platform", "grain", "currency", "fetched_at", "source_file", "timezone")
+)
+
+
+def _action_row_column(column: str, measure: str, stage: str) -> str:
+    """How a row made only of action values fills each staged column."""
+    if column == measure:
+        return "p.value"
+    if column in MEASURE_COLUMNS:
+        return "NULL"
+    if column in ("date", "ad_id"):
+        return f"p.{column}"
+    if column == "source_line":
+        return "p.line"
+    if column == "account_id":
+        return (
+            f"COALESCE((SELECT max(s2.account_id) FROM {stage} s2 "
+            "WHERE s2.ad_id = p.ad_id), ?)"
+        )
+    if column == "provisional":
+        return "p.date >= ?"
+    if column in COPIED_FROM_FILE:
+        return f"t.{column}"
+    return "''"
+
+
 class Stage:
     """Parsed rows of one import waiting to be merged."""
+
+    first_settled_day: date | None = None
 
     def __init__(self, con: duckdb.DuckDBPyConnection, import_id: int):
         self.con = con
@@ -147,6 +180,70 @@ class Stage:
         finally:
             self.con.unregister("batch_view")
         self.rows += batch.num_rows
+
+    def attach_actions(
+        self, actions: pa.Table, measure: str, value_sql: str, account: str | None
+    ) -> tuple[int, int]:
+        """Set `measure` of staged ad-day rows from picked action values.
+
+        Returns (ad-days matched, ad-days added). An ad-day with actions but no row
+        in the main table becomes a row of its own, with the other measures NULL.
+        """
+        if not self.created:
+            return 0, 0
+        self.con.register("actions_view", actions)
+        try:
+            self.con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE picked AS
+                SELECT ad_id, date, {value_sql} AS value, min(source_line) AS line
+                FROM actions_view GROUP BY ad_id, date
+            """)
+        finally:
+            self.con.unregister("actions_view")
+        doubled = self.con.execute(f"""
+            SELECT count(*) FROM (SELECT ad_id, date FROM {self.table}
+            GROUP BY ad_id, date HAVING count(*) > 1)
+        """).fetchall()[0][0]
+        if doubled:
+            raise ConfigurationError(
+                "the main table has several rows for one ad and day; actions can "
+                "only be attached to one row per ad-day"
+            )
+        matched = self.con.execute(f"""
+            UPDATE {self.table} s SET {measure} = p.value FROM picked p
+            WHERE s.ad_id = p.ad_id AND s.date = p.date
+        """).fetchall()[0][0]
+        added = self._add_action_only_rows(measure, account)
+        self.con.execute("DROP TABLE picked")
+        return matched, added
+
+    def _add_action_only_rows(self, measure: str, account: str | None) -> int:
+        orphans = f"""FROM picked p WHERE p.value IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM {self.table} s WHERE s.ad_id = p.ad_id AND s.date = p.date)"""
+        count = self.con.execute(f"SELECT count(*) {orphans}").fetchall()[0][0]
+        if not count:
+            return 0
+        if not self.rows:
+            return 0
+        known = self.con.execute(f"""
+            SELECT count(*) {orphans} AND p.ad_id NOT IN
+                (SELECT ad_id FROM {self.table})""").fetchall()[0][0]
+        if known and account is None:
+            raise ConfigurationError(
+                f"{known} ad-day(s) with actions belong to ads that are not in the "
+                "main table, so their account is unknown: pass --account"
+            )
+        columns = [r[0] for r in self.con.execute(f"DESCRIBE {self.table}").fetchall()]
+        select = [_action_row_column(c, measure, self.table) for c in columns]
+        self.con.execute(
+            f"""INSERT INTO {self.table}
+            SELECT {", ".join(select)}
+            FROM picked p, (SELECT * FROM {self.table} LIMIT 1) t
+            WHERE p.value IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {self.table} s
+                WHERE s.ad_id = p.ad_id AND s.date = p.date)""",
+            [account, self.first_settled_day],
+        )
+        return int(count)
 
     def drop(self) -> None:
         self.con.execute(f"DROP TABLE IF EXISTS {self.table}")
