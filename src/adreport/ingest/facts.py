@@ -27,6 +27,7 @@ from adreport.model import (
     ENTITY_IDS,
     KEY_COLUMNS,
     MONEY_TYPE,
+    make_grain,
 )
 
 STAGE_EXTRA = (
@@ -51,9 +52,9 @@ def fact_table(parser: BatchParser, batch: Batch) -> pa.Table:
     numbers = parse_numbers(parser, batch)
     out["platform"] = text.get("platform", constant(parser.fmt.platform, rows))
     out["account_id"] = _account_ids(parser, text, rows)
-    out["grain"] = constant(parser.grain.text, rows)
     out["date"] = _days(parser, batch)
     _entity_ids(parser, batch, text, out)
+    out["grain"] = _grains(parser, batch, out)
     for name in (*BREAKDOWNS, "attribution_setting"):
         out[name] = text.get(name, constant("", rows))
 
@@ -115,7 +116,6 @@ def _days(parser: BatchParser, batch: Batch) -> pa.Array:
 def _entity_ids(
     parser: BatchParser, batch: Batch, text: dict[str, pa.Array], out: dict[str, pa.Array]
 ) -> None:
-    level = parser.grain.level
     for entity, id_column in ENTITY_IDS.items():
         ids = text.get(id_column)
         names = text.get(ENTITY_NAMES[entity])
@@ -126,9 +126,27 @@ def _entity_ids(
             )
             ids = names
         out[id_column] = ids if ids is not None else constant("", batch.rows)
-    if level != "account":
-        own = out[ENTITY_IDS[level]]
-        parser.problem_mask(batch, ENTITY_IDS[level], pc.equal(own, ""))
+
+
+def _grains(parser: BatchParser, batch: Batch, out: dict[str, pa.Array]) -> pa.Array:
+    """Each row's grain: the format's level, or the deepest entity the row names.
+
+    A file may hold campaign rows (ad id empty) beside ad rows; each is kept at its
+    own level, so neither collapses into nor adds onto the other.
+    """
+    breakdowns = parser.grain.breakdowns
+    if parser.fmt.level:
+        level = parser.fmt.level
+        if level != "account":
+            own = out[ENTITY_IDS[level]]
+            parser.problem_mask(batch, ENTITY_IDS[level], pc.equal(own, ""))
+        return constant(make_grain(level, breakdowns).text, batch.rows)
+
+    grains = constant(make_grain("account", breakdowns).text, batch.rows)
+    for level in ("campaign", "ad_group", "ad", "keyword"):
+        named = pc.not_equal(out[ENTITY_IDS[level]], "")
+        grains = pc.if_else(named, make_grain(level, breakdowns).text, grains)
+    return grains
 
 
 def _currencies(
