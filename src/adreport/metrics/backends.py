@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+import pyarrow as pa
+
 from adreport.metrics.fx import (
     FX_TABLE,
     RATE_USES_SQL,
@@ -42,9 +44,21 @@ class DuckDBDatabase:
         }
         rows = missing_factors(have, self.rates, target, currencies, start, end)
         if rows:
-            con.executemany(
-                "INSERT OR IGNORE INTO fx_factors VALUES (?, ?, ?, ?, ?)", rows
+            columns = list(zip(*rows, strict=True))
+            factors = pa.table(
+                {
+                    "target": pa.array(columns[0], pa.string()),
+                    "currency": pa.array(columns[1], pa.string()),
+                    "day": pa.array(columns[2], pa.date32()),
+                    "factor": pa.array(columns[3], pa.decimal128(24, 12)),
+                    "rate_day": pa.array(columns[4], pa.date32()),
+                }
             )
+            con.register("new_factors", factors)
+            try:
+                con.execute("INSERT OR IGNORE INTO fx_factors SELECT * FROM new_factors")
+            finally:
+                con.unregister("new_factors")
 
     def rate_uses(
         self, target: str, pairs_sql: str, params: Sequence[Any]

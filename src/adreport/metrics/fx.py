@@ -15,7 +15,7 @@ import shutil
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from currency_converter import CurrencyConverter, RateNotFoundError
@@ -58,9 +58,8 @@ class Rates:
 
     @cached_property
     def converter(self) -> CurrencyConverter:
-        if self.path:
-            return CurrencyConverter(str(self.path), decimal=True)
-        return CurrencyConverter(decimal=True)
+        stamp = self.path.stat().st_mtime if self.path else 0.0
+        return _load_converter(str(self.path) if self.path else "", stamp)
 
     @property
     def source(self) -> str:
@@ -91,6 +90,14 @@ class Rates:
             f"no ECB rate for {currency} on or within {LOOK_BACK_DAYS} days before "
             f"{day}; import a rates file that covers it with `adreport rates update`"
         )
+
+
+@lru_cache(maxsize=4)
+def _load_converter(path: str, modified: float) -> CurrencyConverter:
+    """Loading the ECB history takes a moment: once per file version per process."""
+    if path:
+        return CurrencyConverter(path, decimal=True)
+    return CurrencyConverter(decimal=True)
 
 
 def update_rates_file(source: Path, data_dir: Path) -> Path:
