@@ -79,7 +79,9 @@ class Lab:
             end=end,
             where={k: v.split(",") for k, v in where.items()},
         )
-        return run_query(DuckDBDatabase(self.warehouse, self.rates), self.registry, query)
+        return run_query(
+            DuckDBDatabase(self.warehouse, self.rates), self.registry, query
+        )
 
     def one(self, metrics: str, **kwargs: object) -> dict[str, object]:
         rows = self.query(metrics, **kwargs).records()  # type: ignore[arg-type]

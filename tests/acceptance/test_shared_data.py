@@ -25,8 +25,13 @@ def test_ab_bidding_files_match_the_notebooks_printed_kpis(lab, shared_data):
     with pytest.raises(ImportRejectedError) as caught:
         load(lab, folder / "control_group.csv", account="ab-test")
     assert caught.value.problems[0].line == 6
-    result = load(lab, folder / "control_group.csv", account="ab-test", skip_bad_rows=True,
-                  rejects_dir=lab.folder)
+    result = load(
+        lab,
+        folder / "control_group.csv",
+        account="ab-test",
+        skip_bad_rows=True,
+        rejects_dir=lab.folder,
+    )
     assert (result.rows_read, result.rows_rejected, result.counts.new) == (30, 1, 29)
 
     days = lab.query("cpm,cpc,cpa", by="campaign,date").records()
@@ -34,7 +39,9 @@ def test_ab_bidding_files_match_the_notebooks_printed_kpis(lab, shared_data):
     for printed in raw_rows(folder / "notebook_kpi_outputs_first5.csv"):
         ours = kpis[(printed["group"], int(printed["source_row_index"]))]
         for metric in ("CPM", "CPC", "CPA"):
-            assert ours[metric.lower()] == pytest.approx(float(printed[metric]), abs=1e-6)
+            assert ours[metric.lower()] == pytest.approx(
+                float(printed[metric]), abs=1e-6
+            )
 
 
 def test_ab_bidding_totals_match_the_raw_file(lab, shared_data):
@@ -52,16 +59,28 @@ def test_ab_bidding_totals_match_the_raw_file(lab, shared_data):
     assert lab.query("spend").currency == "USD"
 
 
-def test_kag_needs_its_missing_facts_and_matches_the_printed_ctr_and_cpc(lab, shared_data):
+def test_kag_needs_its_missing_facts_and_matches_the_printed_ctr_and_cpc(
+    lab, shared_data
+):
     folder = shared_data / "kaggle_kag_conversion"
     from adreport.errors import MissingFactError
 
     with pytest.raises(MissingFactError, match="--date"):
         load(lab, folder / "KAG_conversion_data.csv", account="kag", currency="USD")
     with pytest.raises(MissingFactError, match="--currency"):
-        load(lab, folder / "KAG_conversion_data.csv", account="kag", day=date(2017, 8, 30))
-    load(lab, folder / "KAG_conversion_data.csv", account="kag", currency="USD",
-         day=date(2017, 8, 30))
+        load(
+            lab,
+            folder / "KAG_conversion_data.csv",
+            account="kag",
+            day=date(2017, 8, 30),
+        )
+    load(
+        lab,
+        folder / "KAG_conversion_data.csv",
+        account="kag",
+        currency="USD",
+        day=date(2017, 8, 30),
+    )
 
     ads = {r["ad"]: r for r in lab.query("ctr,cpc", by="ad").records()}
     for printed in raw_rows(folder / "chrisbow_kernel_printed_ctr_cpc_first10.csv"):
@@ -109,13 +128,18 @@ def test_microsoft_daily_segments_add_up_to_the_raw_totals(lab, shared_data):
     assert ours["conversions"] == total(raw, "conversions")
     assert ours["revenue"] == total(raw, "revenue")
     assert len(days) == len({r["date"] for r in raw})
-    timezone = lab.warehouse.rows("SELECT timezone FROM accounts WHERE platform='microsoft-ads'")
+    timezone = lab.warehouse.rows(
+        "SELECT timezone FROM accounts WHERE platform='microsoft-ads'"
+    )
     assert timezone == [("America/Los_Angeles",)]
 
 
 @pytest.mark.parametrize(
     ("name", "level"),
-    [("google_ads_campaign_stats_data.csv", "campaign"), ("google_ads_ad_stats_data.csv", "ad")],
+    [
+        ("google_ads_campaign_stats_data.csv", "campaign"),
+        ("google_ads_ad_stats_data.csv", "ad"),
+    ],
 )
 def test_google_cost_micros_become_dollars(lab, shared_data, name, level):
     folder = shared_data / FIVETRAN
@@ -165,12 +189,17 @@ def test_linkedin_local_costs_with_empty_meaning_zero(lab, shared_data):
     assert lab.query("spend").currency == "USD"
 
 
-def test_tiktok_hours_add_up_to_days_and_platform_ratios_are_not_trusted(lab, shared_data):
+def test_tiktok_hours_add_up_to_days_and_platform_ratios_are_not_trusted(
+    lab, shared_data
+):
     path = shared_data / FIVETRAN / "tiktok_campaign_report_hourly_data.csv"
     load(lab, path, account="1", currency="USD")
     raw = raw_rows(path)
 
-    by_campaign = {r["campaign_id"]: r for r in lab.query("spend,clicks,cpc", by="campaign").records()}
+    by_campaign = {
+        r["campaign_id"]: r
+        for r in lab.query("spend,clicks,cpc", by="campaign").records()
+    }
 
     assert sum(r["spend"] for r in by_campaign.values()) == total(raw, "SPEND")
     first = by_campaign["1"]
@@ -188,9 +217,9 @@ def test_tiktok_advertiser_currency_can_is_not_iso_4217(lab, shared_data):
     assert (problem.line, problem.column, problem.value) == (3, "currency", "CAN")
 
     load(lab, path, skip_bad_rows=True, rejects_dir=lab.folder)
-    assert lab.warehouse.rows("SELECT account_id, currency, timezone FROM accounts") == [
-        ("1", "USD", "Etc/GMT+5")
-    ]
+    assert lab.warehouse.rows(
+        "SELECT account_id, currency, timezone FROM accounts"
+    ) == [("1", "USD", "Etc/GMT+5")]
 
 
 def test_account_history_keeps_the_latest_version(lab, shared_data):
@@ -211,12 +240,17 @@ def test_meta_connector_tables_attach_leads_once(lab, shared_data):
         folder / "facebook_ads_basic_ad_actions_data.csv",
         folder / "facebook_ads_basic_ad_action_values_data.csv",
     ]
-    options = ImportOptions(currency="USD", account="1700252260223815", conversion_event="lead")
+    options = ImportOptions(
+        currency="USD", account="1700252260223815", conversion_event="lead"
+    )
     [(main, companions)] = group_companions(paths, options)
     import_file(lab.warehouse, main, options, companions=companions)
     raw = raw_rows(paths[0])
 
-    ads = {(r["ad"], r["date"].isoformat()): r for r in lab.query("conversions,spend", by="ad,date").records()}
+    ads = {
+        (r["ad"], r["date"].isoformat()): r
+        for r in lab.query("conversions,spend", by="ad,date").records()
+    }
 
     assert sum(r["spend"] or 0 for r in ads.values()) == total(raw, "spend")
     assert ads[("63176346", "2022-12-24")]["conversions"] == 2
@@ -229,7 +263,9 @@ def test_salesforce_opportunities_become_crm_events(lab, shared_data):
     raw = raw_rows(path)
 
     stored = lab.warehouse.rows("SELECT count(*), sum(value) FROM events")
-    won = lab.warehouse.rows("SELECT count(*) FROM events WHERE event_type = 'deal_won'")
+    won = lab.warehouse.rows(
+        "SELECT count(*) FROM events WHERE event_type = 'deal_won'"
+    )
 
     assert stored == [(len(raw), total(raw, "amount"))]
     assert won == [(sum(1 for r in raw if r["is_won"] == "true"),)]

@@ -81,7 +81,9 @@ def test_skipping_bad_rows_loads_the_rest_and_writes_a_rejects_file(lab, tmp_pat
     path = lab.write("bad.csv", CSV)
 
     result = import_file(
-        lab.warehouse, path, ImportOptions(skip_bad_rows=True, rejects_dir=tmp_path / "r")
+        lab.warehouse,
+        path,
+        ImportOptions(skip_bad_rows=True, rejects_dir=tmp_path / "r"),
     )
 
     assert (result.rows_read, result.rows_rejected) == (2, 1)
@@ -134,8 +136,12 @@ def test_ids_stay_strings_end_to_end(lab):
 
 def test_bom_in_the_header_does_not_hide_the_first_column(lab):
     path = lab.folder / "bom.csv"
-    path.write_bytes(codecs.BOM_UTF8 + CSV.splitlines()[0].encode() + b"\n"
-                     + b"2024-05-01,meta,A1,USD,C1,10,1\n")
+    path.write_bytes(
+        codecs.BOM_UTF8
+        + CSV.splitlines()[0].encode()
+        + b"\n"
+        + b"2024-05-01,meta,A1,USD,C1,10,1\n"
+    )
 
     result = import_file(lab.warehouse, path, ImportOptions())
 

@@ -12,8 +12,14 @@ HEADER = "date,platform,account_id,currency,campaign_id,ad_id,spend,clicks\n"
 
 @pytest.mark.parametrize("order", ["evening first", "morning first"])
 def test_two_pulls_of_one_ad_day_keep_the_latest_fetch(lab, order):
-    evening = (HEADER + "2024-05-01,meta,A1,USD,C1,AD1,10.00,4\n", datetime(2024, 5, 1, 23))
-    morning = (HEADER + "2024-05-01,meta,A1,USD,C1,AD1,12.50,5\n", datetime(2024, 5, 2, 8))
+    evening = (
+        HEADER + "2024-05-01,meta,A1,USD,C1,AD1,10.00,4\n",
+        datetime(2024, 5, 1, 23),
+    )
+    morning = (
+        HEADER + "2024-05-01,meta,A1,USD,C1,AD1,12.50,5\n",
+        datetime(2024, 5, 2, 8),
+    )
     pulls = [evening, morning] if order == "evening first" else [morning, evening]
 
     for number, (text, fetched) in enumerate(pulls):
@@ -64,15 +70,25 @@ def test_importing_the_same_file_twice_changes_nothing(lab):
     import_file(lab.warehouse, path, ImportOptions())
     again = import_file(lab.warehouse, path, ImportOptions())
 
-    assert (again.counts.new, again.counts.replaced, again.counts.unchanged) == (0, 0, 1)
+    assert (again.counts.new, again.counts.replaced, again.counts.unchanged) == (
+        0,
+        0,
+        1,
+    )
     assert lab.warehouse.rows("SELECT count(*) FROM facts") == [(1,)]
     assert lab.warehouse.rows("SELECT count(*) FROM fact_history") == [(0,)]
     assert lab.one("spend")["spend"] == Decimal("10.00")
 
 
 def test_a_newer_export_of_the_same_days_replaces_them(lab):
-    older = HEADER + "2024-05-01,meta,A1,USD,C1,AD1,10,1\n2024-05-02,meta,A1,USD,C1,AD1,11,1\n"
-    newer = HEADER + "2024-05-02,meta,A1,USD,C1,AD1,15,2\n2024-05-03,meta,A1,USD,C1,AD1,9,1\n"
+    older = (
+        HEADER
+        + "2024-05-01,meta,A1,USD,C1,AD1,10,1\n2024-05-02,meta,A1,USD,C1,AD1,11,1\n"
+    )
+    newer = (
+        HEADER
+        + "2024-05-02,meta,A1,USD,C1,AD1,15,2\n2024-05-03,meta,A1,USD,C1,AD1,9,1\n"
+    )
     lab.load("old.csv", older, fetched_at=datetime(2024, 5, 3))
     result = lab.load("new.csv", newer, fetched_at=datetime(2024, 5, 4))
 

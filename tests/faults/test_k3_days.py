@@ -27,7 +27,9 @@ def test_a_paris_date_is_never_shifted_by_a_query(lab):
         "2024-03-31,meta,P1,EUR,Europe/Paris,C1,40\n",
     )
 
-    result = lab.query("spend", by="date", start=date(2024, 3, 31), end=date(2024, 3, 31))
+    result = lab.query(
+        "spend", by="date", start=date(2024, 3, 31), end=date(2024, 3, 31)
+    )
 
     assert result.records() == [{"date": date(2024, 3, 31), "spend": 40}]
 

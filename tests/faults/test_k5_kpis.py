@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-HEADER = "date,platform,account_id,currency,campaign_id,impressions,clicks,spend,conversions\n"
+HEADER = (
+    "date,platform,account_id,currency,campaign_id,impressions,clicks,spend,"
+    "conversions\n"
+)
 
 
 def test_ctr_is_the_ratio_of_summed_clicks_and_impressions(lab):
@@ -20,7 +23,8 @@ def test_ctr_is_the_ratio_of_summed_clicks_and_impressions(lab):
 
     assert ctr == pytest.approx(57 / 1210)
     assert round(ctr * 100, 2) == 4.71
-    assert ctr != pytest.approx(0.56) and ctr != pytest.approx(0.1867, abs=1e-4)
+    assert ctr != pytest.approx(0.56)
+    assert ctr != pytest.approx(0.1867, abs=1e-4)
 
 
 def test_ratios_stay_ratios_of_sums_at_every_grain(lab):
@@ -48,7 +52,10 @@ def test_reach_is_taken_from_the_platform_total_not_summed(lab):
         "2024-05-01,meta,A1,USD,C1,page3,4\n"
         "2024-05-01,meta,A1,USD,C1,page4,1\n"
     )
-    total = "date,platform,account_id,currency,campaign_id,reach\n2024-05-01,meta,A1,USD,C1,6\n"
+    total = (
+        "date,platform,account_id,currency,campaign_id,reach\n"
+        "2024-05-01,meta,A1,USD,C1,6\n"
+    )
     lab.load("pages.csv", pages)
 
     assert lab.one("reach")["reach"] is None
@@ -72,7 +79,8 @@ def test_reach_over_several_days_is_not_available(lab):
 
     assert [d["reach"] for d in days] == [100, 120]
     assert days[0]["frequency"] == 3.0
-    assert week["reach"] is None and week["frequency"] is None
+    assert week["reach"] is None
+    assert week["frequency"] is None
 
 
 def test_zero_denominators_give_null_and_the_rest_still_computes(lab):
@@ -92,8 +100,15 @@ def test_a_user_kpi_is_a_ratio_of_sums_too(lab):
     from adreport.metrics.registry import Metric
 
     lab.registry.add(
-        Metric("cost_per_view", "Cost per view", "조회당 비용", "money", "ratio", "down",
-               "spend / video_views")
+        Metric(
+            "cost_per_view",
+            "Cost per view",
+            "조회당 비용",
+            "money",
+            "ratio",
+            "down",
+            "spend / video_views",
+        )
     )
     lab.load(
         "views.csv",

@@ -46,8 +46,11 @@ def test_the_catalogue_picks_one_alias():
 
 
 def _import_meta(lab, event="purchase"):
-    paths = [lab.write("ads.csv", ADS), lab.write("actions.csv", ACTIONS),
-             lab.write("values.csv", VALUES)]
+    paths = [
+        lab.write("ads.csv", ADS),
+        lab.write("actions.csv", ACTIONS),
+        lab.write("values.csv", VALUES),
+    ]
     options = ImportOptions(currency="USD", conversion_event=event)
     [(main, companions)] = group_companions(paths, options)
     return import_file(lab.warehouse, main, options, companions=companions)
@@ -56,7 +59,9 @@ def _import_meta(lab, event="purchase"):
 def test_purchases_from_meta_actions_are_counted_once_per_ad(lab):
     _import_meta(lab)
 
-    by_ad = {r["ad"]: r for r in lab.query("conversions,revenue,roas", by="ad").records()}
+    by_ad = {
+        r["ad"]: r for r in lab.query("conversions,revenue,roas", by="ad").records()
+    }
 
     assert by_ad["AD1"]["conversions"] == 4
     assert by_ad["AD2"]["conversions"] == 2

@@ -26,10 +26,15 @@ def test_an_empty_cell_is_null_and_a_zero_cell_is_zero(lab):
         "2024-05-01,meta,A1,USD,C2,10,0,0\n",
     )
 
-    rows = {r["campaign"]: r for r in lab.query("conversions,revenue,roas,cpa", by="campaign").records()}
+    rows = {
+        r["campaign"]: r
+        for r in lab.query("conversions,revenue,roas,cpa", by="campaign").records()
+    }
 
-    assert rows["C1"]["conversions"] is None and rows["C1"]["roas"] is None
-    assert rows["C2"]["conversions"] == 0 and rows["C2"]["roas"] == 0.0
+    assert rows["C1"]["conversions"] is None
+    assert rows["C1"]["roas"] is None
+    assert rows["C2"]["conversions"] == 0
+    assert rows["C2"]["roas"] == 0.0
     assert rows["C2"]["cpa"] is None
 
 

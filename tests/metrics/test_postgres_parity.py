@@ -16,11 +16,17 @@ pytestmark = pytest.mark.postgres
 
 QUERIES = [
     MetricQuery(["spend", "clicks", "impressions", "ctr", "cpc", "cpm"], ["date"]),
-    MetricQuery(["spend", "conversions", "cpa", "cvr", "roas", "roi"], ["week", "platform"]),
+    MetricQuery(
+        ["spend", "conversions", "cpa", "cvr", "roas", "roi"], ["week", "platform"]
+    ),
     MetricQuery(["spend", "ctr", "roas"], ["month", "channel"], currency="KRW"),
     MetricQuery(["clicks", "cpc"], ["campaign"], where={"platform": ["microsoft-ads"]}),
-    MetricQuery(["reach", "frequency"], ["campaign", "date"],
-                start=date(2019, 8, 1), end=date(2019, 8, 10)),
+    MetricQuery(
+        ["reach", "frequency"],
+        ["campaign", "date"],
+        start=date(2019, 8, 1),
+        end=date(2019, 8, 10),
+    ),
     MetricQuery(["spend", "clicks"], ["age", "gender"], currency="USD"),
 ]
 
@@ -31,7 +37,10 @@ def both(warehouse, shared_data, postgres):
     for name, options in [
         ("microsoft_ads_campaign_performance_daily_report_data.csv", {}),
         ("google_ads_campaign_stats_data.csv", {"currency": "USD"}),
-        ("linkedin_ad_analytics_by_campaign_data.csv", {"account": "L1", "currency": "EUR"}),
+        (
+            "linkedin_ad_analytics_by_campaign_data.csv",
+            {"account": "L1", "currency": "EUR"},
+        ),
     ]:
         import_file(warehouse, folder / name, ImportOptions(**options))
     import_file(

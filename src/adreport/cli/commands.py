@@ -25,9 +25,13 @@ from adreport.warehouse import Warehouse
 @click.option("--format", "format_name", help="Format name or mapping .toml file.")
 @click.option("--currency", help="ISO 4217 currency of amounts the file does not name.")
 @click.option("--timezone", help="IANA time zone of the account (e.g. Asia/Seoul).")
-@click.option("--date", "day", help="The day the numbers cover, for files with no date.")
+@click.option(
+    "--date", "day", help="The day the numbers cover, for files with no date."
+)
 @click.option("--account", help="Account the rows belong to, for files with none.")
-@click.option("--skip-bad-rows", is_flag=True, help="Load good rows, write bad ones aside.")
+@click.option(
+    "--skip-bad-rows", is_flag=True, help="Load good rows, write bad ones aside."
+)
 @click.option("--fetched-at", help="When the export was made (default: file time).")
 @click.option(
     "--conversion-event",
@@ -105,7 +109,9 @@ def _import_one(
     for note in result.notes:
         out.print(f"  note: {note}", highlight=False)
     if result.censored:
-        out.print(f"  note: {result.censored} censored share(s) such as '< 10%' kept as n/a")
+        out.print(
+            f"  note: {result.censored} censored share(s) such as '< 10%' kept as n/a"
+        )
     if result.rejects_file:
         out.print(f"  bad rows written to {result.rejects_file}", highlight=False)
 
@@ -145,7 +151,9 @@ def formats_command() -> None:
 
 @cli.command("query")
 @click.option("--metrics", required=True, help="Comma-separated, e.g. spend,ctr,roas.")
-@click.option("--by", default="", help="Comma-separated dimensions, e.g. platform,week.")
+@click.option(
+    "--by", default="", help="Comma-separated dimensions, e.g. platform,week."
+)
 @click.option("--from", "start", help="First day, YYYY-MM-DD.")
 @click.option("--to", "end", help="Last day, YYYY-MM-DD.")
 @click.option("--currency", help="Report currency; needed when accounts' differ.")
@@ -154,7 +162,9 @@ def formats_command() -> None:
     "--format", "output", type=click.Choice(["table", "csv", "json"]), default="table"
 )
 @click.option("--lang", type=click.Choice(["en", "ko"]), default="en")
-@click.option("--show-sql", is_flag=True, help="Print the SQL that computed the numbers.")
+@click.option(
+    "--show-sql", is_flag=True, help="Print the SQL that computed the numbers."
+)
 @click.pass_obj
 @friendly_errors
 def query_command(
@@ -198,7 +208,8 @@ def _where(items: tuple[str, ...]) -> dict[str, list[str]]:
         field, sep, value = item.partition("=")
         if not sep or not field.strip():
             raise click.BadParameter(
-                f"{item!r} is not FIELD=VALUE (e.g. channel=search)", param_hint="--where"
+                f"{item!r} is not FIELD=VALUE (e.g. channel=search)",
+                param_hint="--where",
             )
         where.setdefault(field.strip(), []).extend(
             v.strip() for v in value.split(",") if v.strip()

@@ -58,7 +58,9 @@ def parse_day(value: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2024-01-31", param_hint=option)
+        raise click.BadParameter(
+            f"{value!r} is not a date like 2024-01-31", param_hint=option
+        ) from None
 
 
 @click.group()

@@ -45,7 +45,8 @@ def family_value_sql(family_name: str) -> str:
         f"max(value) FILTER (WHERE action_type = '{alias}')" for alias in family.totals
     ]
     legs = ", ".join(f"'{leg}'" for leg in family.legs)
-    return f"COALESCE({', '.join(totals)}, sum(value) FILTER (WHERE action_type IN ({legs})))"
+    legs_sum = f"sum(value) FILTER (WHERE action_type IN ({legs}))"
+    return f"COALESCE({', '.join(totals)}, {legs_sum})"
 
 
 def check_family(name: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -15,7 +14,6 @@ import pyarrow.compute as pc
 from adreport.errors import MissingFactError, ParseProblem
 from adreport.ingest.detect import Located
 from adreport.ingest.numbers import Kind, parse_column
-from adreport.ingest.places import check_currency, check_timezone
 from adreport.model import (
     BREAKDOWNS,
     COUNT_MEASURES,
@@ -31,6 +29,7 @@ NUMBER_KINDS = {
     "spend": Kind.MONEY,
     "revenue": Kind.MONEY,
     "value": Kind.MONEY,
+    "impression_share": Kind.RATIO,  # read to count censored values; not stored
 }
 ENTITY_NAMES = {
     "campaign": "campaign_name",
@@ -284,4 +283,3 @@ def provisional_flags(days: pa.Array, fetched_at: datetime, window: int) -> pa.A
 def require(condition: bool, message: str) -> None:
     if not condition:
         raise MissingFactError(message)
-

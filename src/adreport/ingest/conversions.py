@@ -75,7 +75,7 @@ def pick(actions: Mapping[str, Decimal | None], family: str) -> Decimal | None:
         value = actions.get(alias)
         if value is not None:
             return value
-    legs = [actions[leg] for leg in chosen.legs if actions.get(leg) is not None]
+    legs = [value for leg in chosen.legs if (value := actions.get(leg)) is not None]
     if not legs:
         return None
     return sum(legs, Decimal(0))

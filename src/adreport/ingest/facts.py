@@ -74,15 +74,15 @@ def fact_table(parser: BatchParser, batch: Batch) -> pa.Table:
     out["source_file"] = constant(str(parser.facts.path), rows)
     out["source_line"] = batch.lines
     _descriptions(parser, batch, text, out)
-    return pa.table({name: out[name] for name in (*KEY_COLUMNS, *_MEASURES, *STAGE_EXTRA)})
+    return pa.table(
+        {name: out[name] for name in (*KEY_COLUMNS, *_MEASURES, *STAGE_EXTRA)}
+    )
 
 
 _MEASURES = (*COUNT_MEASURES, "conversions", "spend", "revenue")
 
 
-def _account_ids(
-    parser: BatchParser, text: dict[str, pa.Array], rows: int
-) -> pa.Array:
+def _account_ids(parser: BatchParser, text: dict[str, pa.Array], rows: int) -> pa.Array:
     if "account_id" in text:
         return text["account_id"]
     if parser.facts.account:
@@ -114,7 +114,10 @@ def _days(parser: BatchParser, batch: Batch) -> pa.Array:
 
 
 def _entity_ids(
-    parser: BatchParser, batch: Batch, text: dict[str, pa.Array], out: dict[str, pa.Array]
+    parser: BatchParser,
+    batch: Batch,
+    text: dict[str, pa.Array],
+    out: dict[str, pa.Array],
 ) -> None:
     for entity, id_column in ENTITY_IDS.items():
         ids = text.get(id_column)
@@ -203,7 +206,10 @@ def _refuse_conflict(parser: BatchParser, found: list[str], given: str | None) -
 
 
 def _descriptions(
-    parser: BatchParser, batch: Batch, text: dict[str, pa.Array], out: dict[str, pa.Array]
+    parser: BatchParser,
+    batch: Batch,
+    text: dict[str, pa.Array],
+    out: dict[str, pa.Array],
 ) -> None:
     rows = batch.rows
     for name in DESCRIPTIVE:
@@ -226,7 +232,9 @@ def _descriptions(
         [
             channels[(p, t)]
             for p, t in zip(
-                out["platform"].to_pylist(), out["campaign_type"].to_pylist(), strict=True
+                out["platform"].to_pylist(),
+                out["campaign_type"].to_pylist(),
+                strict=True,
             )
         ],
         pa.string(),

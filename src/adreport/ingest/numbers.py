@@ -94,9 +94,9 @@ def parse_column(
     return _typed(plain, percent, kind, bad, censored, scale)
 
 
-def parse_value(text: str | None, kind: Kind, style: NumberStyle | None = None) -> (
-    int | float | Decimal | None
-):
+def parse_value(
+    text: str | None, kind: Kind, style: NumberStyle | None = None
+) -> int | float | Decimal | None:
     """Parse one cell; raises ValueError for text that is not a number of `kind`."""
     parsed = parse_column(pa.array([text], pa.string()), kind, style or NumberStyle())
     if parsed.bad[0].as_py():
@@ -165,7 +165,8 @@ def _typed(
     scientific = pc.cast(as_float, pa.decimal128(38, 12), safe=False)
     amount = pc.coalesce(exact, scientific)
     if scale != 1:
-        factor = pa.scalar(scale, pa.decimal128(8, max(0, -scale.as_tuple().exponent)))
+        places = max(0, -int(scale.as_tuple().exponent))
+        factor = pa.scalar(scale, pa.decimal128(8, places))
         amount = pc.multiply(pc.cast(amount, pa.decimal128(29, 12)), factor)
     amount = pc.round(amount, ndigits=6, round_mode="half_to_even")
     return ParsedColumn(pc.cast(amount, MONEY_TYPE), bad, n_censored)

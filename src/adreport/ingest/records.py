@@ -25,8 +25,11 @@ def account_table(parser: BatchParser, batch: Batch) -> pa.Table:
         "account_id" in batch.columns,
         f"{parser.facts.path.name}: an account file needs an account id column",
     )
-    text = {n: normalise_text(batch.columns[n]) for n in ("account_id", "account_name")
-            if n in batch.columns}
+    text = {
+        n: normalise_text(batch.columns[n])
+        for n in ("account_id", "account_name")
+        if n in batch.columns
+    }
     if "currency" in batch.columns:
         currency = check_codes(parser, batch, "currency", check_currency)
     else:
@@ -69,7 +72,9 @@ def event_table(parser: BatchParser, batch: Batch) -> pa.Table:
     kind = normalise_text(batch.columns.get("event_type", constant("", rows)))
     if "won" in batch.columns:
         won = pc.equal(pc.utf8_lower(normalise_text(batch.columns["won"])), "true")
-        kind = pc.if_else(won, "deal_won", pc.binary_join_element_wise("deal:", kind, ""))
+        kind = pc.if_else(
+            won, "deal_won", pc.binary_join_element_wise("deal:", kind, "")
+        )
     return pa.table(
         {
             "source": constant(parser.fmt.name, rows),

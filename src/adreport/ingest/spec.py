@@ -44,7 +44,7 @@ TEXT_FIELDS = (
     "action_type",
 )
 TIME_FIELDS = ("date", "hour", "updated_at", "occurred_at")
-NUMBER_FIELDS = (*MEASURES, "results", "value")
+NUMBER_FIELDS = (*MEASURES, "results", "value", "impression_share")
 FIELDS = (*TIME_FIELDS, *TEXT_FIELDS, *NUMBER_FIELDS)
 KINDS = ("facts", "accounts", "events", "actions")
 
@@ -122,13 +122,15 @@ def parse_format(data: dict[str, Any], where: str) -> ExportFormat:
     platform = data.get("platform", "other")
     if platform not in PLATFORMS:
         raise ConfigurationError(
-            f"{where}: platform {platform!r} is unknown; use one of {', '.join(PLATFORMS)}"
+            f"{where}: platform {platform!r} is unknown; "
+            f"use one of {', '.join(PLATFORMS)}"
         )
     kind = data.get("kind", "facts")
     if kind not in KINDS:
         raise ConfigurationError(f"{where}: kind must be one of {', '.join(KINDS)}")
     columns = {
-        name: _column_spec(name, value, where) for name, value in need("columns").items()
+        name: _column_spec(name, value, where)
+        for name, value in need("columns").items()
     }
     style = data.get("number_style", "en")
     return ExportFormat(
@@ -208,5 +210,6 @@ def find_format(name: str) -> ExportFormat:
         return load_format(path)
     known = ", ".join(f.name for f in builtin_formats())
     raise ConfigurationError(
-        f"unknown format {name!r}; known formats: {known} (or a path to a mapping .toml)"
+        f"unknown format {name!r}; known formats: {known} "
+        "(or a path to a mapping .toml)"
     )

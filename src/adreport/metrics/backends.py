@@ -56,7 +56,9 @@ class DuckDBDatabase:
             )
             con.register("new_factors", factors)
             try:
-                con.execute("INSERT OR IGNORE INTO fx_factors SELECT * FROM new_factors")
+                con.execute(
+                    "INSERT OR IGNORE INTO fx_factors SELECT * FROM new_factors"
+                )
             finally:
                 con.unregister("new_factors")
 

@@ -72,8 +72,14 @@ DIMENSIONS: dict[str, Dimension] = {
             "CAST(date_trunc('month', f.date) AS DATE)",
             ("CAST(date_trunc('month', f.date) AS DATE)",),
         ),
-        Dimension("platform", "Platform", "매체", ("f.platform",), "f.platform",
-                  ("f.platform",)),
+        Dimension(
+            "platform",
+            "Platform",
+            "매체",
+            ("f.platform",),
+            "f.platform",
+            ("f.platform",),
+        ),
         Dimension(
             "account",
             "Account",
@@ -132,7 +138,8 @@ DIMENSIONS: dict[str, Dimension] = {
 }
 
 JOINS = {
-    "a": "LEFT JOIN accounts a ON a.platform = f.platform AND a.account_id = f.account_id",
+    "a": "LEFT JOIN accounts a ON a.platform = f.platform "
+    "AND a.account_id = f.account_id",
     "cp": "LEFT JOIN campaigns cp ON cp.platform = f.platform "
     "AND cp.account_id = f.account_id AND cp.campaign_id = f.campaign_id",
     "eg": "LEFT JOIN entities eg ON eg.platform = f.platform AND eg.account_id = "

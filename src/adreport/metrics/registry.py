@@ -55,20 +55,36 @@ CORE = (
     Metric("ctr", "CTR", "클릭률", "ratio", RATIO, "up", "clicks / impressions"),
     Metric("cpc", "CPC", "클릭당 비용", "money", RATIO, "down", "spend / clicks"),
     Metric(
-        "cpm", "CPM", "천회 노출당 비용", "money", RATIO, "down",
+        "cpm",
+        "CPM",
+        "천회 노출당 비용",
+        "money",
+        RATIO,
+        "down",
         "spend * 1000 / impressions",
     ),
     Metric("cvr", "CVR", "전환율", "ratio", RATIO, "up", "conversions / clicks"),
     Metric("cpa", "CPA", "전환당 비용", "money", RATIO, "down", "spend / conversions"),
-    Metric("roas", "ROAS", "광고 수익률(ROAS)", "multiple", RATIO, "up",
-           "revenue / spend"),
     Metric(
-        "roi", "ROI", "투자 수익률(ROI)", "ratio", RATIO, "up",
+        "roas", "ROAS", "광고 수익률(ROAS)", "multiple", RATIO, "up", "revenue / spend"
+    ),
+    Metric(
+        "roi",
+        "ROI",
+        "투자 수익률(ROI)",
+        "ratio",
+        RATIO,
+        "up",
         "(revenue * margin - spend) / spend",
         "gross profit on ad spend; margin is the share of revenue kept",
     ),
     Metric(
-        "frequency", "Frequency", "빈도", "decimal", NON_ADDITIVE, "down",
+        "frequency",
+        "Frequency",
+        "빈도",
+        "decimal",
+        NON_ADDITIVE,
+        "down",
         "impressions / reach",
     ),
 )
@@ -91,14 +107,17 @@ class Registry:
 
     def add(self, metric: Metric) -> None:
         if metric.name in {m.name for m in CORE}:
-            raise ConfigurationError(f"KPI {metric.name!r} is built in; pick another name")
+            raise ConfigurationError(
+                f"KPI {metric.name!r} is built in; pick another name"
+            )
         if not metric.name.isidentifier() or metric.name != metric.name.lower():
             raise ConfigurationError(
-                f"KPI name {metric.name!r}: use lower-case snake case, e.g. cost_per_view"
+                f"KPI name {metric.name!r}: use lower-case snake case, "
+                "e.g. cost_per_view"
             )
-        unknown = names_in(parse_formula(metric.formula)) - set(self.metrics) - {
-            "margin"
-        }
+        unknown = (
+            names_in(parse_formula(metric.formula)) - set(self.metrics) - {"margin"}
+        )
         if unknown:
             raise ConfigurationError(
                 f"KPI {metric.name!r}: unknown metric(s) {', '.join(sorted(unknown))} "

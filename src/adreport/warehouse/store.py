@@ -98,7 +98,8 @@ class Warehouse:
     def account_facts(self, platform: str, account_id: str) -> tuple[str, str] | None:
         """The stored (currency, time zone) of an account, if it is known."""
         found = self.rows(
-            "SELECT currency, timezone FROM accounts WHERE platform = ? AND account_id = ?",
+            "SELECT currency, timezone FROM accounts "
+            "WHERE platform = ? AND account_id = ?",
             [platform, account_id],
         )
         return (found[0][0], found[0][1]) if found else None
@@ -123,8 +124,16 @@ class Warehouse:
 
 
 MEASURE_COLUMNS = frozenset(
-    ("impressions", "clicks", "reach", "video_views", "engagements", "conversions",
-     "spend", "revenue")
+    (
+        "impressions",
+        "clicks",
+        "reach",
+        "video_views",
+        "engagements",
+        "conversions",
+        "spend",
+        "revenue",
+    )
 )
 COPIED_FROM_FILE = frozenset(
     ("platform", "grain", "currency", "fetched_at", "source_file", "timezone")
@@ -345,9 +354,11 @@ class Stage:
             SELECT DISTINCT platform, account_id, date, grain, attribution_setting
             FROM incoming WHERE fate IN ('new', 'replaces')
         """)
-        fates = dict(self.con.execute(
-            "SELECT fate, count(*) FROM incoming GROUP BY fate"
-        ).fetchall())
+        fates = dict(
+            self.con.execute(
+                "SELECT fate, count(*) FROM incoming GROUP BY fate"
+            ).fetchall()
+        )
         return ImportCounts(
             new=fates.get("new", 0),
             replaced=fates.get("replaces", 0),
@@ -448,4 +459,3 @@ class Stage:
                         THEN excluded.name ELSE entities.name END,
                     updated_at = greatest(entities.updated_at, excluded.updated_at)
             """)
-
