@@ -1,0 +1,3 @@
+from adreport.cli import main
+
+main()
