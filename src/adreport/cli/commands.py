@@ -9,6 +9,7 @@ import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from adreport.cli.main import Context, cli, console, friendly_errors, out, parse_day
+from adreport.cli.main import out as out_console
 from adreport.cli.output import print_table, to_csv, to_json
 from adreport.errors import AdreportError
 from adreport.ingest.importer import ImportOptions, group_companions, import_file
@@ -232,3 +233,32 @@ def rates_update(ctx: Context, file: Path) -> None:
     with Warehouse(ctx.settings.warehouse_path) as warehouse:
         warehouse.con.execute("DROP TABLE IF EXISTS fx_factors")
     out.print(f"rates now read from {target}")
+
+
+@cli.command("demo")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-output"),
+    show_default=True,
+    help="Folder for the sample exports, the demo warehouse and the reports.",
+)
+@click.option(
+    "--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True
+)
+@friendly_errors
+def demo_command(out: Path, lang: str) -> None:
+    """Write realistic sample exports, import them and build a report from them."""
+    from adreport.demo.run import run_demo
+
+    result = run_demo(
+        out, lang, say=lambda text: out_console.print(text, highlight=False)
+    )
+    out_console.print(f"demo warehouse: {result.data_dir}", highlight=False)
+    out_console.print(f"report (PDF):  {result.report.pdf}", highlight=False)
+    out_console.print(f"report (HTML): {result.report.html}", highlight=False)
+    out_console.print(
+        f"try: adreport --data-dir {result.data_dir} query --metrics spend,roas,cpa "
+        "--by platform,week --currency USD",
+        highlight=False,
+    )

@@ -1,0 +1,1 @@
+"""The demo: realistic sample exports, imported and reported by the user's own path."""
