@@ -30,3 +30,21 @@ def format_metric(value: Any, metric: Metric, currency: str, lang: str = "en") -
     if metric.unit == "count":
         return format_decimal(value, "#,##0", locale=locale)
     return format_decimal(value, "#,##0.##", locale=locale)
+
+
+def format_change(change: float | None, lang: str = "en") -> str:
+    """A relative change as a signed percent ("+12.3%", "−4.0%"); None is "n/a"."""
+    if change is None:
+        return NOT_AVAILABLE.get(lang, "n/a")
+    locale = LOCALES.get(lang, "en_US")
+    shown = format_percent(abs(change), "#,##0.0%", locale=locale)
+    if shown == format_percent(0, "#,##0.0%", locale=locale):
+        return shown
+    return ("+" if change > 0 else "\u2212") + shown
+
+
+def format_share(share: float | None, lang: str = "en") -> str:
+    """A part of a whole as a percent with one decimal."""
+    if share is None:
+        return NOT_AVAILABLE.get(lang, "n/a")
+    return format_percent(share, "#,##0.0%", locale=LOCALES.get(lang, "en_US"))
