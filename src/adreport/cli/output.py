@@ -20,13 +20,24 @@ from adreport.metrics.query import QueryResult
 from adreport.reports.formatting import format_metric
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def to_csv(result: QueryResult) -> str:
+    """CSV for scripts and spreadsheets; names that look like formulas stay text."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(result.columns)
     for row in result.rows:
-        writer.writerow([_plain(v) for v in row])
+        writer.writerow([_cell(v) for v in row])
     return buffer.getvalue()
+
+
+def _cell(value: Any) -> str:
+    """A spreadsheet would run `=HYPERLINK(...)` in a campaign name: quote it as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return _plain(value)
 
 
 def to_json(result: QueryResult) -> str:
