@@ -19,7 +19,6 @@ from rich.table import Table
 from adreport.metrics.query import QueryResult
 from adreport.reports.formatting import format_metric
 
-
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -34,7 +33,7 @@ def to_csv(result: QueryResult) -> str:
 
 
 def _cell(value: Any) -> str:
-    """A spreadsheet would run `=HYPERLINK(...)` in a campaign name: quote it as text."""
+    """A spreadsheet would run `=HYPERLINK(...)` in a name: quote it as text."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return _plain(value)
