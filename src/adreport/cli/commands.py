@@ -262,3 +262,75 @@ def demo_command(out: Path, lang: str) -> None:
         "--by platform,week --currency USD",
         highlight=False,
     )
+
+
+@cli.command("report")
+@click.option(
+    "--period",
+    help="last-7-days, last-14-days, last-28-days, last-30-days (default), "
+    "last-90-days, this-week, last-week, this-month, last-month, this-quarter, "
+    "last-quarter, this-year or last-year; counted back from the newest day "
+    "imported (never later than today).",
+)
+@click.option("--from", "start", help="First day, YYYY-MM-DD (instead of --period).")
+@click.option("--to", "end", help="Last day, YYYY-MM-DD (default: the newest day).")
+@click.option(
+    "--compare",
+    type=click.Choice(["previous", "year", "none"]),
+    default="previous",
+    show_default=True,
+    help="previous: as many days just before; year: the same dates a year earlier.",
+)
+@click.option("--currency", help="Report currency; needed when accounts' differ.")
+@click.option(
+    "--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the PDF and HTML (default: <data dir>/reports).",
+)
+@click.option("--client", help="Client name on the cover (default: adreport.toml).")
+@click.pass_obj
+@friendly_errors
+def report_command(
+    ctx: Context,
+    period: str | None,
+    start: str | None,
+    end: str | None,
+    compare: str,
+    currency: str | None,
+    lang: str,
+    out_dir: Path | None,
+    client: str | None,
+) -> None:
+    """Write the PDF and HTML report of a period; prints the two file paths."""
+    from adreport.reports.build import ReportOptions, build_report
+    from adreport.reports.i18n import day_range
+
+    options = ReportOptions(
+        period=period,
+        start=parse_day(start, "--from"),
+        end=parse_day(end, "--to"),
+        compare=compare,
+        currency=_currency_option(currency),
+        lang=lang,
+        out_dir=out_dir,
+        client=client,
+    )
+    settings = ctx.settings
+    with Warehouse(settings.warehouse_path) as warehouse:
+        files = build_report(settings, warehouse, options)
+    compared = files.comparison
+    console.print(
+        f"report of {day_range(files.period.start, files.period.end, 'en')}"
+        + (
+            f", compared with {day_range(compared.start, compared.end, 'en')}"
+            if compared
+            else ""
+        ),
+        highlight=False,
+    )
+    click.echo(str(files.pdf))
+    click.echo(str(files.html))
