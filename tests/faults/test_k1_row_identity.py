@@ -112,3 +112,24 @@ def test_ad_rows_are_not_added_to_the_campaign_rows_they_make_up(lab):
     assert lab.one("spend", by="campaign")["spend"] == Decimal(30)
     by_ad = lab.query("spend", by="ad").records()
     assert [r["spend"] for r in by_ad] == [Decimal(10), Decimal(20)]
+
+
+def test_every_number_traces_back_to_its_file_and_lines(lab):
+    lab.load("a.csv", HEADER + "2024-05-01,meta,A1,USD,C1,AD1,10,1\n")
+    lab.load(
+        "b.csv",
+        HEADER + "2024-05-02,meta,A1,USD,C1,AD1,5,1\n"
+        "2024-05-02,meta,A1,USD,C1,AD2,7,1\n",
+    )
+
+    by_file = lab.query("spend", by="source_file").records()
+    lines = lab.warehouse.rows(
+        "SELECT ad_id, source_lines, import_id FROM facts WHERE date = '2024-05-02' "
+        "ORDER BY ad_id"
+    )
+
+    assert [(r["source_file"].rsplit("/", 1)[-1], r["spend"]) for r in by_file] == [
+        ("a.csv", 10),
+        ("b.csv", 12),
+    ]
+    assert [(ad, source) for ad, source, _ in lines] == [("AD1", "2"), ("AD2", "3")]

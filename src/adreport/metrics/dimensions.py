@@ -127,6 +127,14 @@ DIMENSIONS: dict[str, Dimension] = {
             for b in BREAKDOWNS
         ),
         Dimension(
+            "source_file",
+            "Source file",
+            "원본 파일",
+            ("f.source_file",),
+            "f.source_file",
+            ("f.source_file",),
+        ),
+        Dimension(
             "attribution_setting",
             "Attribution setting",
             "기여 설정",
