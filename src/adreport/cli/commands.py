@@ -334,3 +334,35 @@ def report_command(
     )
     click.echo(str(files.pdf))
     click.echo(str(files.html))
+
+
+@cli.command("imports")
+@click.option("--limit", default=20, show_default=True, help="How many, newest first.")
+@click.pass_obj
+@friendly_errors
+def imports_command(ctx: Context, limit: int) -> None:
+    """What was imported, when, and what each import changed."""
+    from rich.table import Table
+
+    with Warehouse(ctx.settings.warehouse_path) as warehouse:
+        rows = warehouse.rows(
+            """SELECT import_id, finished_at, format, source_file, rows_read,
+                rows_new, rows_replaced, rows_unchanged, rows_rejected, notes
+            FROM imports ORDER BY import_id DESC LIMIT ?""",
+            [limit],
+        )
+    table = Table(
+        "#",
+        "when (UTC)",
+        "format",
+        "file",
+        "read",
+        "new",
+        "replaced",
+        "unchanged",
+        "rejected",
+    )
+    for row in rows:
+        when = row[1].strftime("%Y-%m-%d %H:%M") if row[1] else ""
+        table.add_row(str(row[0]), when, row[2], row[3], *(f"{n:,}" for n in row[4:9]))
+    out.print(table)
