@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,11 @@ FACT_COLUMNS = (
     "spend, revenue, currency, provisional, fetched_at, import_id, source_file, "
     "source_lines"
 )
+
+
+def utc_now() -> datetime:
+    """Times in the warehouse are naive UTC."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass
@@ -275,7 +280,7 @@ class Stage:
                 rows_replaced=counts.replaced,
                 rows_unchanged=counts.unchanged,
                 rows_outdated=counts.outdated,
-                finished_at=datetime.now(),
+                finished_at=utc_now(),
             )
             names = ", ".join(import_row)
             marks = ", ".join("?" for _ in import_row)
@@ -319,7 +324,7 @@ class Stage:
                 ELSE 'outdated' END AS fate
             FROM summed i LEFT JOIN facts f ON {KEY_MATCH}
         """)
-        now = datetime.now()
+        now = utc_now()
         self.con.execute(
             f"""
             INSERT INTO fact_history
