@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from adreport.errors import InputFileError
 from adreport.ingest.reading import TextFile, sniff_delimiter
+from adreport.ingest.sheets import SHEET_DELIMITER
 from adreport.ingest.spec import ExportFormat, builtin_formats, find_format
 
 
@@ -28,7 +29,8 @@ def locate(text_file: TextFile, format_name: str | None = None) -> Located:
         if found is None:
             raise InputFileError(
                 f"{text_file.path}: does not look like {fmt.title}: none of the first "
-                f"{len(text_file.head)} lines has the columns {', '.join(fmt.recognise_by)}"
+                f"{len(text_file.head)} lines has the columns "
+                f"{', '.join(fmt.recognise_by)}"
             )
         return found
 
@@ -48,13 +50,22 @@ def _find_header(
     for number, line in enumerate(text_file.head, start=1):
         if not line.strip():
             continue
-        delimiter = fmt.delimiter if fmt.delimiter != "auto" else _delimiter_or_none(line)
+        delimiter = _delimiter(text_file, fmt, line)
         if delimiter is None:
             continue
         cells = next(csv.reader([line], delimiter=delimiter))
         if fmt.recognises(cells) and (fmt.recognise_by or not require_match):
             return Located(fmt, number, delimiter, cells)
     return None
+
+
+def _delimiter(text_file: TextFile, fmt: ExportFormat, line: str) -> str | None:
+    """A workbook's head lines are written with one separator, whatever the format."""
+    if text_file.sheet is not None:
+        return SHEET_DELIMITER
+    if fmt.delimiter != "auto":
+        return fmt.delimiter
+    return _delimiter_or_none(line)
 
 
 def _delimiter_or_none(line: str) -> str | None:
@@ -68,7 +79,8 @@ def _unknown_format_message(text_file: TextFile) -> str:
     first = next((line for line in text_file.head if line.strip()), "")
     known = "\n".join(f"  {f.name:<28} {f.title}" for f in builtin_formats())
     return (
-        f"{text_file.path}: not a format adreport knows (first line: {first[:100]!r}).\n"
+        f"{text_file.path}: not a format adreport knows "
+        f"(first line: {first[:100]!r}).\n"
         f"Known formats:\n{known}\n"
         "Pass --format NAME if the file is one of these with renamed columns, or "
         "--format my-mapping.toml with a column mapping of your own (see README)."

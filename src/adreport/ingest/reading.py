@@ -2,7 +2,8 @@
 
 Exports arrive as UTF-8 (with or without a BOM), UTF-16 (Google Ads' "Excel CSV"),
 or Windows-1252 from older desktop tools. The encoding is decided from the bytes,
-and said out loud when it is not UTF-8, never assumed silently.
+and said out loud when it is not UTF-8, never assumed silently. Excel workbooks
+are read through `sheets`, row for row as if they had been saved as CSV.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adreport.errors import InputFileError
+from adreport.ingest.sheets import WORKBOOK, head_lines, is_workbook, sheet_records
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +28,9 @@ csv.field_size_limit(1 << 24)
 @dataclass(frozen=True)
 class TextFile:
     path: Path
-    encoding: str
+    encoding: str  # "xlsx" for an Excel workbook
     head: list[str]  # the first lines, decoded, without line ends
+    sheet: str | None = None  # the worksheet read, when the file is a workbook
 
     @property
     def name(self) -> str:
@@ -38,6 +41,9 @@ def open_text_file(path: Path, encoding: str | None = None) -> TextFile:
     """Decide the file's encoding and read its first lines."""
     if not path.is_file():
         raise InputFileError(f"{path}: no such file")
+    if is_workbook(path):
+        sheet, head = head_lines(path, HEAD_LINES)
+        return TextFile(path, WORKBOOK, head, sheet)
     chosen = encoding or detect_encoding(path)
     with path.open(encoding=chosen, newline="") as handle:
         head = []
@@ -92,6 +98,9 @@ def iter_records(
     text_file: TextFile, delimiter: str, first_line: int
 ) -> Iterator[tuple[int, list[str]]]:
     """Yield (line number, cells) for every record from `first_line` (1-based) on."""
+    if text_file.sheet is not None:
+        yield from sheet_records(text_file.path, first_line)
+        return
     with text_file.path.open(encoding=text_file.encoding, newline="") as handle:
         reader = csv.reader(handle, delimiter=delimiter)
         line = 0
