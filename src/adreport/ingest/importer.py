@@ -204,12 +204,12 @@ def _batches(
     fmt = located.fmt
     pending: list[tuple[int, list[str]]] = []
     for line, cells in iter_records(text_file, located.delimiter, located.header_line + 1):
-        first = next((c.strip() for c in cells if c.strip()), "")
-        if not first:
+        if not any(cell.strip() for cell in cells):
             continue
-        if fmt.stop_at_rows_starting and first.startswith(fmt.stop_at_rows_starting):
+        label = _row_label(cells)
+        if fmt.stop_at_rows_starting and label.startswith(fmt.stop_at_rows_starting):
             break
-        if fmt.skip_rows_starting and first.startswith(fmt.skip_rows_starting):
+        if fmt.skip_rows_starting and label.startswith(fmt.skip_rows_starting):
             continue
         pending.append((line, cells))
         if len(pending) >= BATCH_ROWS:
@@ -217,6 +217,15 @@ def _batches(
             pending = []
     if pending:
         yield parser.raw(pending)
+
+
+def _row_label(cells: list[str]) -> str:
+    """The first cell with text: where totals and footers say what they are.
+
+    A totals row may carry its label after empty or "--" placeholder cells (some
+    Google Ads segment reports), so those are passed over.
+    """
+    return next((c.strip() for c in cells if c.strip() not in ("", "--")), "")
 
 
 def _width_problem_rows(batch: Batch) -> int:
