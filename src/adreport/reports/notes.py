@@ -317,7 +317,7 @@ def _accounts_without(
                         "account_without",
                         lang,
                         platform=i18n.value_name(row["platform"], lang),
-                        account=row["account"],
+                        account=_account_label(row["account"], row["account_id"]),
                         measure=_measure_label(measure, lang),
                         ratios=ratios[measure],
                     )
@@ -358,12 +358,11 @@ def _query_notes(texts: list[str], context: NoteContext, lang: str) -> list[str]
 def _account_names(db: Database) -> dict[tuple[str, str], str]:
     """Account names as "Name (id)", so a reader recognises the account."""
     found = db.fetch("SELECT platform, account_id, name FROM accounts", [])
-    return {
-        (platform, account): f"{name} ({account})"
-        if name not in ("", account)
-        else account
-        for platform, account, name in found
-    }
+    return {(p, account): _account_label(name, account) for p, account, name in found}
+
+
+def _account_label(name: str, account_id: str) -> str:
+    return f"{name} ({account_id})" if name not in ("", account_id) else account_id
 
 
 def _either(labels: list[str], lang: str) -> str:

@@ -8,6 +8,7 @@ before it is inlined in a page, since it carries names that came from outside.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from xml.etree import ElementTree
 
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 
 LOCALES = {"en": "en-US", "ko": "ko-KR"}
 FORBIDDEN_TAGS = {"script", "foreignobject", "iframe", "object", "embed", "image"}
+OUTSIDE_REFERENCE = re.compile(r"url\(\s*(?!['\"]?#)", re.IGNORECASE)
 DRAWN_TAGS = {"path", "rect", "line", "circle", "text", "polygon", "polyline"}
 
 
@@ -70,8 +72,9 @@ def _local(tag: str) -> str:
 
 
 def _unsafe(attribute: str, value: str) -> bool:
+    """Event handlers, and links or url() references to anything but the image."""
     name = _local(attribute)
-    if name.startswith("on"):
+    if name.startswith("on") or OUTSIDE_REFERENCE.search(value):
         return True
     return name == "href" and not value.startswith("#")
 

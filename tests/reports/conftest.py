@@ -1,0 +1,300 @@
+"""A small advertising world for report tests, imported from CSV files written here.
+
+Period A (2024-03-01 to 03-07) and the week before it hold USD rows of a Google Ads
+account in New York (12 campaigns) and a Meta account in Seoul, plus a late file
+with one rejected row. Period B (2024-04-01 to 04-02) has spend but no revenue and
+no conversions. Period C (2024-05-01 to 05-03) mixes a KRW Naver account with USD.
+The raw rows are kept so tests can compute every KPI on their own.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from adreport.config import Settings, load_settings
+from adreport.ingest.importer import ImportOptions, import_file
+from adreport.reports.build import ReportFiles, ReportOptions, build_report
+from adreport.warehouse import Warehouse
+
+NEW_YORK, SEOUL = "America/New_York", "Asia/Seoul"
+SCRIPT_NAME = "<script>alert(1)</script>"
+IMG_NAME = '"><img src=x onerror=alert(1)>'
+TEMPLATE_NAME = "{{7*7}} brand"
+CLIENT = "<b>Acme</b> & Co"
+MARGIN = Decimal("0.4")
+
+PERIOD_A = (date(2024, 3, 1), date(2024, 3, 7))
+BEFORE_A = (date(2024, 2, 23), date(2024, 2, 29))
+PERIOD_B = (date(2024, 4, 1), date(2024, 4, 2))
+PERIOD_C = (date(2024, 5, 1), date(2024, 5, 3))
+
+COLUMNS = (
+    "date",
+    "platform",
+    "account_id",
+    "account_name",
+    "currency",
+    "timezone",
+    "campaign_id",
+    "campaign_name",
+    "campaign_type",
+    "impressions",
+    "clicks",
+    "spend",
+    "conversions",
+    "revenue",
+)
+AUDIENCE_COLUMNS = (
+    "date",
+    "platform",
+    "account_id",
+    "currency",
+    "timezone",
+    "campaign_id",
+    "age",
+    "gender",
+    "impressions",
+    "clicks",
+    "spend",
+    "conversions",
+    "revenue",
+)
+
+
+@dataclass
+class World:
+    data_dir: Path
+    rows: list[dict[str, object]] = field(default_factory=list)
+    audience: list[dict[str, object]] = field(default_factory=list)
+
+    @property
+    def settings(self) -> Settings:
+        return load_settings(self.data_dir)
+
+    def between(self, start: date, end: date) -> list[dict[str, object]]:
+        return [r for r in self.rows if start <= r["date"] <= end]
+
+    def build(self, out: Path, **options: object) -> ReportFiles:
+        settings = self.settings
+        with Warehouse(settings.warehouse_path) as warehouse:
+            return build_report(
+                settings, warehouse, ReportOptions(out_dir=out, **options)
+            )
+
+
+def _google_rows(day: date, offset: int) -> list[dict[str, object]]:
+    names = [SCRIPT_NAME, TEMPLATE_NAME, *(f"Generic {n}" for n in range(2, 12))]
+    types = ["Search", "Shopping", "Performance Max"]
+    return [
+        {
+            "date": day,
+            "platform": "google-ads",
+            "account_id": "111",
+            "account_name": "Acme Search",
+            "currency": "USD",
+            "timezone": NEW_YORK,
+            "campaign_id": f"c{n}",
+            "campaign_name": names[n],
+            "campaign_type": types[n % 3],
+            "impressions": 1000 + 37 * n + 11 * offset,
+            "clicks": 40 + n + offset % 5,
+            "spend": Decimal("20.00") + n * Decimal("3.15") + offset,
+            "conversions": Decimal(2 + (n + offset) % 4),
+            "revenue": Decimal("55.00") + Decimal(n * n) * Decimal("1.75") + offset,
+        }
+        for n in range(12)
+    ]
+
+
+def _meta_row(day: date, offset: int, revenue: bool = True) -> dict[str, object]:
+    return {
+        "date": day,
+        "platform": "meta",
+        "account_id": "222",
+        "account_name": "Acme Social",
+        "currency": "USD",
+        "timezone": SEOUL,
+        "campaign_id": "m1",
+        "campaign_name": IMG_NAME,
+        "campaign_type": "",
+        "impressions": 5000 + 101 * offset,
+        "clicks": 70 + offset,
+        "spend": Decimal("80.50") + offset,
+        "conversions": Decimal(3) if revenue else Decimal(0),
+        "revenue": Decimal("150.25") + 2 * offset if revenue else None,
+    }
+
+
+def _naver_row(day: date, offset: int) -> dict[str, object]:
+    return {
+        "date": day,
+        "platform": "naver-searchad",
+        "account_id": "333",
+        "account_name": "네이버 검색",
+        "currency": "KRW",
+        "timezone": SEOUL,
+        "campaign_id": "n1",
+        "campaign_name": "파워링크 브랜드",
+        "campaign_type": "",
+        "impressions": 8000 + offset,
+        "clicks": 200 + offset,
+        "spend": Decimal(150000 + 1000 * offset),
+        "conversions": Decimal(9),
+        "revenue": Decimal(610000 + 5000 * offset),
+    }
+
+
+def _write(path: Path, columns: tuple[str, ...], rows: list[dict[str, object]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(
+                ["" if row.get(c) is None else _text(row[c]) for c in columns]
+            )
+    return path
+
+
+def _text(value: object) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _days(start: date, end: date) -> list[date]:
+    return [start + timedelta(n) for n in range((end - start).days + 1)]
+
+
+def make_world(folder: Path) -> World:
+    data_dir = folder / "data"
+    world = World(data_dir)
+    inputs = folder / "exports"
+    inputs.mkdir(parents=True)
+
+    week_rows = []
+    for offset, day in enumerate(_days(BEFORE_A[0], PERIOD_A[1])):
+        week_rows += [*_google_rows(day, offset), _meta_row(day, offset)]
+    late_good = {
+        **_google_rows(date(2024, 3, 2), 0)[0],
+        "campaign_id": "c99",
+        "campaign_name": "Late file campaign",
+    }
+    later_rows = [
+        _meta_row(day, n, revenue=False) for n, day in enumerate(_days(*PERIOD_B))
+    ]
+    for offset, day in enumerate(_days(*PERIOD_C)):
+        later_rows += [_naver_row(day, offset), _google_rows(day, offset)[3]]
+    world.rows = [*week_rows, late_good, *later_rows]
+    world.audience = _audience_rows()
+
+    _write(inputs / "weeks.csv", COLUMNS, week_rows)
+    late = _write(inputs / "late.csv", COLUMNS, [late_good])
+    with late.open("a", encoding="utf-8") as handle:
+        handle.write(
+            "2024-03-03,google-ads,111,Acme Search,USD,America/New_York,"
+            "c99,Late file campaign,Search,100,x,5.00,1,10.00\n"
+        )
+    _write(inputs / "later.csv", COLUMNS, later_rows)
+    _write(inputs / "audience.csv", AUDIENCE_COLUMNS, world.audience)
+
+    data_dir.mkdir()
+    (data_dir / "adreport.toml").write_text(
+        'client = "<b>Acme</b> & Co"\nmargin = 0.4\n[targets]\nroas = 4.0\ncpa = 10\n',
+        encoding="utf-8",
+    )
+    with Warehouse(data_dir / "warehouse.duckdb") as warehouse:
+        march = datetime(2024, 3, 8, 12)
+        june = datetime(2024, 6, 1, 12)
+        for name, fetched in (
+            ("weeks.csv", march),
+            ("audience.csv", march),
+            ("later.csv", june),
+        ):
+            import_file(warehouse, inputs / name, ImportOptions(fetched_at=fetched))
+        import_file(
+            warehouse,
+            inputs / "late.csv",
+            ImportOptions(fetched_at=june, skip_bad_rows=True, rejects_dir=folder),
+        )
+    return world
+
+
+def _audience_rows() -> list[dict[str, object]]:
+    rows = []
+    for day in _days(*PERIOD_A):
+        for n, (age, gender) in enumerate(
+            [("18-24", "female"), ("25-34", "male"), ("35-44", "female")]
+        ):
+            rows.append(
+                {
+                    "date": day,
+                    "platform": "google-ads",
+                    "account_id": "111",
+                    "currency": "USD",
+                    "timezone": NEW_YORK,
+                    "campaign_id": "c0",
+                    "age": age,
+                    "gender": gender,
+                    "impressions": 300 + n,
+                    "clicks": 10 + n,
+                    "spend": Decimal("6.00") + n,
+                    "conversions": Decimal(1),
+                    "revenue": Decimal("20.00") + 3 * n,
+                }
+            )
+    return rows
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    return make_world(tmp_path_factory.mktemp("report-world"))
+
+
+# Reports of period A made on 2024-03-07 at 15:00 UTC: 10:00 in New York (the day
+# is still running there) and already March 8 in Seoul.
+MADE_AT = datetime(2024, 3, 7, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def report_a(world: World, tmp_path_factory: pytest.TempPathFactory) -> ReportFiles:
+    out = tmp_path_factory.mktemp("report-a")
+    return world.build(
+        out, start=PERIOD_A[0], end=PERIOD_A[1], currency="USD", now=MADE_AT
+    )
+
+
+@pytest.fixture(scope="session")
+def html_a(report_a: ReportFiles) -> str:
+    return report_a.html.read_text(encoding="utf-8")
+
+
+def pdf_text(path: Path) -> str:
+    """The PDF's text as poppler's pdftotext extracts it (pages split by \\f)."""
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        pytest.skip("pdftotext is missing: sudo apt-get install -y poppler-utils")
+    done = subprocess.run(
+        [tool, "-layout", str(path), "-"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout
+
+
+def tile_value(html: str, metric: str) -> str:
+    found = re.search(
+        rf'data-metric="{metric}">\s*<div class="tile-label">[^<]*</div>\s*'
+        r'<div class="tile-value">([^<]*)</div>',
+        html,
+    )
+    assert found, f"no tile for {metric}"
+    return found[1]
