@@ -102,16 +102,25 @@ def trend_spec(
     """Spend as daily bars (provisional days lighter), ROAS as a line on its own axis.
 
     Each point: day (YYYY-MM-DD), spend, roas (numbers or None), provisional (bool).
+    Days are bands of an ordinal axis, so give every day of the period, with None
+    where there is no data, or the gap will not show.
     """
     base = alt.Chart(_data(points)).encode(
         x=alt.X(
-            "day:T",
+            "utcyearmonthdate(day):O",
             title=None,
-            scale=alt.Scale(type="utc"),
-            axis=alt.Axis(format=style.day_format, labelAngle=0, grid=False),
+            scale=alt.Scale(paddingInner=0.2, paddingOuter=0.1),
+            axis=alt.Axis(
+                format=style.day_format,
+                formatType="time",
+                labelAngle=0,
+                labelOverlap="greedy",
+                labelSeparation=10,
+                grid=False,
+            ),
         )
     )
-    bars = base.mark_bar(color=SPEND, size=_bar_size(len(points), style)).encode(
+    bars = base.mark_bar(color=SPEND).encode(
         y=alt.Y(
             "spend:Q",
             title=spend_title,
@@ -134,10 +143,6 @@ def trend_spec(
         .properties(width=style.width, height=style.height)
     )
     return _config(chart, style)
-
-
-def _bar_size(days: int, style: ChartStyle) -> float:
-    return max(1.0, min(24.0, style.width / max(days, 1) * 0.7))
 
 
 def bar_spec(rows: list[dict[str, Any]], style: ChartStyle) -> dict[str, Any]:

@@ -8,6 +8,7 @@ table never disagree about a number. A chart with nothing to draw becomes a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from adreport.metrics.registry import Metric
@@ -24,7 +25,7 @@ from adreport.reports.formatting import format_metric, format_share
 from adreport.reports.svg import render_svg
 
 MAX_BARS = 10
-WIDE_CHARTS = ("trend", "channel", "campaign_type", "share")
+WIDE_CHARTS = ("trend", "channel", "campaign_type", "share", "audience")
 WIDE = 650  # pixels across the page's text width, labels and axes included
 HALF = 310
 
@@ -87,15 +88,18 @@ def render_figures(content: ReportContent, lang: str) -> dict[str, Figure]:
 
 def _trend(content: ReportContent, lang: str) -> dict[str, Any]:
     style = ChartStyle(lang, WIDE, 220)
-    points = [
-        {
-            "day": p.day.isoformat(),
-            "spend": _number(p.spend),
-            "roas": _number(p.roas),
-            "provisional": p.provisional,
-        }
-        for p in content.daily
-    ]
+    known = {p.day: p for p in content.daily}
+    points = []
+    for day in _days(content.period.start, content.period.end):
+        point = known.get(day)
+        points.append(
+            {
+                "day": day.isoformat(),
+                "spend": _number(point.spend) if point else None,
+                "roas": _number(point.roas) if point else None,
+                "provisional": bool(point and point.provisional),
+            }
+        )
     if not any(p["spend"] is not None or p["roas"] is not None for p in points):
         return no_data_spec(i18n.text("no_data", lang), style)
     spend = content.metrics["spend"]
@@ -159,6 +163,10 @@ def _donut(content: ReportContent, lang: str) -> dict[str, Any]:
 def _share_title(content: ReportContent, lang: str) -> str:
     by_platform = content.share.dimension.name == "platform"
     return i18n.text("share_platform" if by_platform else "share_channel", lang)
+
+
+def _days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
 
 def _number(value: Any) -> float | None:

@@ -95,6 +95,10 @@ NOTES: dict[str, tuple[str, str]] = {
         "계정마다 시간대가 다릅니다({zones}). 각 날짜는 해당 계정의 현지 날짜이므로 "
         "같은 날짜라도 계정마다 포함하는 시간이 다릅니다.",
     ),
+    "no_data_period": (
+        "No account has data for {period}, so every number is shown as {na}.",
+        "{period}에는 데이터가 있는 계정이 없어 모든 수치를 {na}(으)로 표시했습니다.",
+    ),
     "no_comparison_data": (
         "The comparison period ({period}) has no data, so changes show as {na}.",
         "비교 기간({period})에 데이터가 없어 증감은 {na}(으)로 표시했습니다.",
@@ -174,16 +178,17 @@ def _data_freshness(
 def _partial_days(content: ReportContent, context: NoteContext) -> dict[date, str]:
     """Days of the period that were still running in some account's time zone."""
     earliest_today = (context.now.astimezone(UTC) - timedelta(days=1)).date()
+    latest_today = earliest_today + timedelta(days=2)
     found = context.db.fetch(
         """SELECT DISTINCT g.date, COALESCE(a.timezone, '') FROM fact_grains g
         LEFT JOIN accounts a ON a.platform = g.platform
             AND a.account_id = g.account_id
-        WHERE g.date BETWEEN ? AND ? AND g.date >= ? ORDER BY 1, 2""",
-        [content.period.start, content.period.end, earliest_today],
+        WHERE g.date BETWEEN ? AND ? AND g.date BETWEEN ? AND ? ORDER BY 1, 2""",
+        [content.period.start, content.period.end, earliest_today, latest_today],
     )
     partial: dict[date, list[str]] = {}
     for day, zone in found:
-        if day >= today_in(zone or "UTC", context.now):
+        if day == today_in(zone or "UTC", context.now):
             partial.setdefault(day, []).append(zone or "UTC")
     return {day: ", ".join(zones) for day, zones in partial.items()}
 
@@ -243,6 +248,9 @@ def _not_available(
     content: ReportContent, context: NoteContext, lang: str
 ) -> list[str]:
     totals = content.provenance.totals.records()[0]
+    if all(totals.get(name) is None for name in ("spend", "impressions", "clicks")):
+        shown = i18n.day_range(content.period.start, content.period.end, lang)
+        return [note("no_data_period", lang, period=shown, na=NOT_AVAILABLE[lang])]
     lines = []
     for tile in content.tiles:
         if tile.value is not None:
@@ -399,7 +407,7 @@ def _definitions(content: ReportContent, context: NoteContext, lang: str) -> lis
     else:
         shown = format_percent(margin, "#,##0.##%", locale=LOCALES[lang])
         lines = [note("margin", lang, margin=shown)]
-    if context.targets:
+    if context.targets and content.currency:
         lines.append(note("targets", lang, currency=content.currency or "-"))
     return lines
 
