@@ -177,7 +177,7 @@ def days_ending(last: date, count: int = 90) -> list[date]:
 
 def simulate(last_day: date, seed: int = 7) -> list[Day]:
     """Every campaign-day (Meta split by age and gender) for the 90 days to last_day."""
-    rng = random.Random(f"{seed}:{last_day.isoformat()}")
+    rng = random.Random(f"{seed}:{last_day.isoformat()}")  # noqa: S311 (sample data)
     days = days_ending(last_day)
     rows: list[Day] = []
     for campaign in CAMPAIGNS:

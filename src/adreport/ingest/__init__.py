@@ -1,1 +1,1 @@
-"""Ingest: read exports, parse their values strictly, map them into the unified model."""
+"""Ingest: read exports, parse values strictly, map them into the unified model."""

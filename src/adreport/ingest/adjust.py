@@ -51,7 +51,8 @@ def meta_results(
     """
     if "conversions" in numbers or "results" not in numbers:
         return
-    family = META_FAMILIES[parser.fmt.conversion_indicator or "purchase"]
+    event = parser.facts.conversion_event or parser.fmt.conversion_indicator
+    family = META_FAMILIES[event or "purchase"]
     if "result_indicator" not in text:
         results = numbers["results"]
         numbers["conversions"] = pa.nulls(len(results), results.type)

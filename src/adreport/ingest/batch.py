@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -14,6 +15,7 @@ import pyarrow.compute as pc
 from adreport.errors import MissingFactError, ParseProblem
 from adreport.ingest.detect import Located
 from adreport.ingest.numbers import Kind, parse_column
+from adreport.ingest.spec import match_name
 from adreport.model import (
     BREAKDOWNS,
     COUNT_MEASURES,
@@ -60,6 +62,7 @@ class FileFacts:
     timezone: str | None = None
     day: date | None = None
     account: str | None = None
+    conversion_event: str | None = None
     known_accounts: Callable[[str, str], tuple[str, str] | None] = lambda p, a: None
 
 
@@ -93,15 +96,22 @@ class BatchParser:
         found: dict[str, tuple[int, str]] = {}
         self.header_currency: str | None = None
         for spec in self.fmt.columns.values():
-            for position, header in enumerate(self.located.headers):
-                matched = spec.match(header)
-                if not matched:
-                    continue
+            for position, header, matched in self._first_match(spec.names):
                 found[spec.field] = (position, header.strip())
                 if not isinstance(matched, bool) and "currency" in matched.groupdict():
                     self.header_currency = matched.group("currency").upper()
-                break
         return found
+
+    def _first_match(
+        self, names: tuple[str, ...]
+    ) -> list[tuple[int, str, re.Match[str] | bool]]:
+        """The header matching the earliest of `names`: the mapping's order decides."""
+        for name in names:
+            for position, header in enumerate(self.located.headers):
+                matched = match_name(name, header)
+                if matched:
+                    return [(position, header, matched)]
+        return []
 
     @property
     def grain(self) -> Grain:

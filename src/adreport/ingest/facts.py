@@ -45,7 +45,9 @@ def fact_table(parser: BatchParser, batch: Batch) -> pa.Table:
     rows = batch.rows
     out: dict[str, pa.Array] = {}
     text = {
-        name: normalise_text(batch.columns[name])
+        name: _without(
+            normalise_text(batch.columns[name]), parser.fmt.columns[name].remove
+        )
         for name in batch.columns
         if name not in ("date", "hour", "currency", "timezone")
     }
@@ -80,6 +82,12 @@ def fact_table(parser: BatchParser, batch: Batch) -> pa.Table:
 
 
 _MEASURES = (*COUNT_MEASURES, "conversions", "spend", "revenue")
+
+
+def _without(values: pa.Array, characters: str) -> pa.Array:
+    for character in characters:
+        values = pc.replace_substring(values, character, "")
+    return values
 
 
 def _account_ids(parser: BatchParser, text: dict[str, pa.Array], rows: int) -> pa.Array:

@@ -18,10 +18,10 @@ from adreport.ingest.actions import action_table, check_family, family_value_sql
 from adreport.ingest.batch import Batch, BatchParser, FileFacts
 from adreport.ingest.detect import Located, locate
 from adreport.ingest.facts import fact_table
-from adreport.ingest.records import account_table, event_table
 from adreport.ingest.reading import TextFile, iter_records, open_text_file
+from adreport.ingest.records import account_table, event_table
 from adreport.warehouse import ImportCounts, Warehouse
-from adreport.warehouse.store import Stage
+from adreport.warehouse.store import Stage, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,11 @@ def group_companions(
     for path, fmt in kinds.items():
         if fmt.kind == "actions":
             continue
-        mine = [p for p, f in kinds.items() if f.kind == "actions" and f.name in fmt.companions]
+        mine = [
+            p
+            for p, f in kinds.items()
+            if f.kind == "actions" and f.name in fmt.companions
+        ]
         groups.append((path, mine))
     attached = {p for _, mine in groups for p in mine}
     for path, fmt in kinds.items():
@@ -104,11 +108,12 @@ def import_file(
         timezone=options.timezone,
         day=options.day,
         account=options.account,
+        conversion_event=check_family(options.conversion_event),
         known_accounts=warehouse.account_facts,
     )
     parser = BatchParser(located, facts)
     import_id = warehouse.next_import_id()
-    started = datetime.now()
+    started = utc_now()
 
     with warehouse.staging(import_id) as stage:
         rows_read, problems, rejected, censored = 0, [], 0, 0
@@ -148,7 +153,7 @@ def import_file(
                 "rows_read": rows_read,
                 "rows_rejected": rejected,
                 "notes": "; ".join(notes),
-            }
+            },
         )
     return ImportResult(
         path,
@@ -203,7 +208,9 @@ def _batches(
 ) -> Iterator[Batch]:
     fmt = located.fmt
     pending: list[tuple[int, list[str]]] = []
-    for line, cells in iter_records(text_file, located.delimiter, located.header_line + 1):
+    for line, cells in iter_records(
+        text_file, located.delimiter, located.header_line + 1
+    ):
         if not any(cell.strip() for cell in cells):
             continue
         label = _row_label(cells)

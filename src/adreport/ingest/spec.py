@@ -57,17 +57,21 @@ class ColumnSpec:
     names: tuple[str, ...]
     scale: str = "1"  # a decimal text, e.g. "0.000001" for micros
     empty_is_zero: bool = False  # for platforms that leave a 0 cell empty
+    remove: str = ""  # characters dropped from a text value, e.g. "-" in 123-456-7890
 
     def match(self, header: str) -> re.Match[str] | bool:
-        wanted = fold(header)
         for name in self.names:
-            if name.startswith("re:"):
-                found = re.fullmatch(name[3:], header.strip(), re.IGNORECASE)
-                if found:
-                    return found
-            elif fold(name) == wanted:
-                return True
+            found = match_name(name, header)
+            if found:
+                return found
         return False
+
+
+def match_name(name: str, header: str) -> re.Match[str] | bool:
+    """Whether one header name (or `re:` pattern) of a mapping matches a header."""
+    if name.startswith("re:"):
+        return re.fullmatch(name[3:], header.strip(), re.IGNORECASE) or False
+    return fold(name) == fold(header)
 
 
 @dataclass(frozen=True)
@@ -184,7 +188,13 @@ def _column_spec(name: str, value: Any, where: str) -> ColumnSpec:
             raise ConfigurationError(
                 f"{where}: [columns] {name!r}: empty must be 'null' or 'zero'"
             )
-        return ColumnSpec(name, names, str(value.get("scale", "1")), empty == "zero")
+        return ColumnSpec(
+            name,
+            names,
+            str(value.get("scale", "1")),
+            empty == "zero",
+            str(value.get("remove", "")),
+        )
     raise ConfigurationError(
         f"{where}: [columns] {name!r} must be a header name, a list of them, "
         "or a table with 'names' and optionally 'scale'"
