@@ -59,9 +59,12 @@ def main() -> None:
         folder = Path(args.work_dir or scratch)
         folder.mkdir(parents=True, exist_ok=True)
         table: list[tuple[str, str, str]] = []
-        _import_figures(folder, args.rows, runs, args.quick, table)
-        _query_figures(folder, args.fact_rows, runs, args.query_runs, table)
-        _report_figures(folder, table)
+        if args.only in (None, "import"):
+            _import_figures(folder, args.rows, runs, args.quick, table)
+        if args.only in (None, "query"):
+            _query_figures(folder, args.fact_rows, runs, args.query_runs, table)
+        if args.only in (None, "report"):
+            _report_figures(folder, table)
         _print(table)
 
 
@@ -73,6 +76,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--query-runs", type=int, default=9)
     parser.add_argument("--quick", action="store_true", help="one run of each")
     parser.add_argument("--work-dir", help="keep generated files here and reuse them")
+    parser.add_argument("--only", choices=["import", "query", "report"])
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("child_args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -123,10 +127,12 @@ def _add_import_rows(
     table: list[tuple[str, str, str]], label: str, rows: int, results: list[Any]
 ) -> None:
     seconds = statistics.median(r["seconds"] for r in results)
+    cpu = statistics.median(r["cpu"] for r in results)
     peak = statistics.median(r["peak_mb"] for r in results)
     rate = rows / seconds
     verdict = "ok" if rate >= IMPORT_TARGET else f"target {IMPORT_TARGET:,}"
     table.append((label, f"{rate:,.0f} rows/s ({seconds:.2f} s)", verdict))
+    table.append((f"{label}: processor time", f"{cpu:.2f} s", ""))
     table.append((f"{label}: peak memory", f"{peak:,.0f} MB", ""))
     counts = results[-1]["counts"]
     table.append((f"{label}: merged", counts, ""))
@@ -153,12 +159,13 @@ def _timed_import(
 
     options = ImportOptions(format=mapping, fetched_at=fetched_at)
     with Warehouse(path) as warehouse:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         result = import_file(warehouse, export, options)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     c = result.counts
     return {
         "seconds": seconds,
+        "cpu": cpu,
         "peak_mb": _peak_mb(),
         "counts": f"{c.new:,} new, {c.replaced:,} replaced, {c.unchanged:,} unchanged",
     }
@@ -183,10 +190,12 @@ def _query_figures(
     results = [_child("query", path, query_runs) for _ in range(max(1, runs // 2))]
     for name in results[0]["seconds"]:
         seconds = statistics.median(s for r in results for s in r["seconds"][name])
+        cpu = statistics.median(s for r in results for s in r["cpu"][name])
         verdict = "ok" if seconds < QUERY_TARGET else f"target {QUERY_TARGET} s"
         if name != "dashboard":
             verdict = ""
         table.append((f"query {name}: median", f"{seconds:.3f} s", verdict))
+        table.append((f"query {name}: processor time", f"{cpu:.3f} s", ""))
         table.append(
             (f"query {name}: first run", f"{results[0]['first'][name]:.3f} s", "")
         )
@@ -210,25 +219,35 @@ def query_child(warehouse: str, runs: str) -> dict[str, Any]:
 
     queries = {"dashboard": dashboard(), "dashboard 90 days": dashboard(*LAST_90_DAYS)}
     seconds: dict[str, list[float]] = {}
+    cpu: dict[str, list[float]] = {}
     first: dict[str, float] = {}
     digest: dict[str, str] = {}
     with Warehouse(warehouse) as store:
         db = DuckDBDatabase(store, Rates())
         registry = Registry()
         for name, query in queries.items():
-            first[name], result = _clock(partial(run_query, db, registry, query))
+            first[name], _, result = _clock(partial(run_query, db, registry, query))
             digest[name] = _digest(result)
-            seconds[name] = [
-                _clock(partial(run_query, db, registry, query))[0]
+            clocked = [
+                _clock(partial(run_query, db, registry, query))
                 for _ in range(int(runs))
             ]
-    return {"seconds": seconds, "first": first, "digest": digest, "peak_mb": _peak_mb()}
+            seconds[name] = [wall for wall, _, _ in clocked]
+            cpu[name] = [used for _, used, _ in clocked]
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "first": first,
+        "digest": digest,
+        "peak_mb": _peak_mb(),
+    }
 
 
-def _clock(work: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
+def _clock(work: Callable[[], Any]) -> tuple[float, float, Any]:
+    """Wall-clock and processor seconds (all threads) of `work`, and its result."""
+    started, cpu = time.perf_counter(), time.process_time()
     result = work()
-    return time.perf_counter() - started, result
+    return time.perf_counter() - started, time.process_time() - cpu, result
 
 
 def _digest(result: Any) -> str:
@@ -291,6 +310,8 @@ def _peak_mb() -> float:
 
 
 def _print(table: list[tuple[str, str, str]]) -> None:
+    if not table:
+        return
     width = max(len(row[0]) for row in table)
     value_width = max(len(row[1]) for row in table)
     for label, value, verdict in table:
