@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Debian packages adreport needs beyond Python: a Hangul font for Korean PDFs and
-# poppler's pdftotext, which the tests use to read the text back out of PDFs.
+# Debian packages adreport needs beyond Python: a Hangul font for Korean PDFs,
+# HarfBuzz's subsetter for embedding fonts in PDFs, and poppler's pdftotext, which
+# the tests use to read the text back out of PDFs.
 # Installs them when run as root with apt-get; otherwise says the one command to run.
 set -u
 missing=()
 fc-list 2>/dev/null | grep -qi 'NanumGothic' || missing+=(fonts-nanum)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset' || missing+=(libharfbuzz-subset0)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
