@@ -24,10 +24,11 @@ DEMO_SETTINGS = """\
 client = "Hanbit Outdoor"
 margin = 0.4
 
-[targets]
+[targets]  # money targets are in the report currency ({currency})
 roas = 4.0
-cpa = 40
+cpa = {cpa}
 """
+REPORT_CURRENCY = {"en": ("USD", 40), "ko": ("KRW", 55000)}
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,9 @@ def run_demo(
     for folder in (exports_dir, data_dir):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-    (data_dir / CONFIG_FILE).write_text(DEMO_SETTINGS, encoding="utf-8")
+    currency, cpa = REPORT_CURRENCY[lang]
+    settings_text = DEMO_SETTINGS.format(currency=currency, cpa=cpa)
+    (data_dir / CONFIG_FILE).write_text(settings_text, encoding="utf-8")
 
     exports = _write_exports(exports_dir, last_day)
     say(f"wrote {len(exports)} sample exports to {exports_dir}")
@@ -63,7 +66,7 @@ def run_demo(
             ReportOptions(
                 period="last-30-days",
                 compare="previous",
-                currency="KRW" if lang == "ko" else "USD",
+                currency=currency,
                 lang=lang,
                 out_dir=out / "reports",
             ),
