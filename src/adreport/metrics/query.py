@@ -56,6 +56,23 @@ class MetricQuery:
     where: dict[str, list[str]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class LeftOut:
+    """An account whose rows cannot be split by what the query asked for."""
+
+    platform: str
+    account_id: str
+    asked: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        asked = ", ".join(self.asked) or "total"
+        return (
+            f"{self.platform} account {self.account_id} has no rows that can be split "
+            f"by {asked}: left out"
+        )
+
+
 @dataclass
 class QueryResult:
     columns: list[str]
@@ -66,6 +83,8 @@ class QueryResult:
     start: date | None
     end: date | None
     notes: list[str] = field(default_factory=list)
+    left_out: list[LeftOut] = field(default_factory=list)
+    time_zones: list[str] = field(default_factory=list)  # only when they differ
     rates: list[RateUse] = field(default_factory=list)
     provisional_days: list[date] = field(default_factory=list)
     sql: str = ""
@@ -94,14 +113,26 @@ class QueryBuilder:
             return self._empty()
         currency = self._currency(start, end)
         grains = self._eligible_grains()
-        notes = self._coverage_notes(grains, start, end)
-        notes += self._time_zone_notes(start, end)
+        left_out = self._left_out(grains, start, end)
+        time_zones = self._mixed_time_zones(start, end)
+        notes = [account.text for account in left_out]
+        notes += _time_zone_notes(time_zones)
         self._check_attribution(grains, start, end)
         sql = self._sql(grains, start, end, currency)
         rows = self.db.fetch(sql, self.params)
         columns = self._columns()
         result = QueryResult(
-            columns, rows, self.metrics, self.dims, currency, start, end, notes, sql=sql
+            columns,
+            rows,
+            self.metrics,
+            self.dims,
+            currency,
+            start,
+            end,
+            notes,
+            left_out,
+            time_zones,
+            sql=sql,
         )
         result.rates = self._rates_used(grains, start, end, currency)
         result.provisional_days = self._provisional_days(grains, start, end)
@@ -172,7 +203,7 @@ class QueryBuilder:
             WHERE grain IN ({marks}) AND date BETWEEN ? AND ?
             GROUP BY platform, account_id, date"""
 
-    def _coverage_notes(self, grains: list[str], start: date, end: date) -> list[str]:
+    def _left_out(self, grains: list[str], start: date, end: date) -> list[LeftOut]:
         marks = ", ".join("?" for _ in grains) or "NULL"
         missing = self.db.fetch(
             f"""SELECT DISTINCT platform, account_id FROM fact_grains
@@ -182,14 +213,10 @@ class QueryBuilder:
             ORDER BY 1, 2""",
             [start, end, start, end, *grains],
         )
-        asked = ", ".join(d.name for d in (*self.dims, *self.filters)) or "total"
-        return [
-            f"{platform} account {account} has no rows that can be split by {asked}: "
-            "left out"
-            for platform, account in missing
-        ]
+        asked = tuple(d.name for d in (*self.dims, *self.filters))
+        return [LeftOut(platform, account, asked) for platform, account in missing]
 
-    def _time_zone_notes(self, start: date, end: date) -> list[str]:
+    def _mixed_time_zones(self, start: date, end: date) -> list[str]:
         zones = [
             r[0]
             for r in self.db.fetch(
@@ -201,13 +228,7 @@ class QueryBuilder:
                 [start, end],
             )
         ]
-        if len(zones) < 2:
-            return []
-        return [
-            f"accounts keep their days in different time zones ({', '.join(zones)}): "
-            "each day is that account's own calendar day, so one day here does not "
-            "cover the same hours for every account"
-        ]
+        return zones if len(zones) > 1 else []
 
     def _check_attribution(self, grains: list[str], start: date, end: date) -> None:
         named = {d.name for d in (*self.dims, *self.filters)}
@@ -335,6 +356,16 @@ WHERE {" AND ".join(where)} AND {IN_CHOSEN.format(chosen="chosen")}
             [*self.params, start, end],
         )
         return [r[0] for r in found]
+
+
+def _time_zone_notes(zones: list[str]) -> list[str]:
+    if not zones:
+        return []
+    return [
+        f"accounts keep their days in different time zones ({', '.join(zones)}): "
+        "each day is that account's own calendar day, so one day here does not "
+        "cover the same hours for every account"
+    ]
 
 
 def run_query(db: Database, registry: Registry, query: MetricQuery) -> QueryResult:

@@ -16,7 +16,13 @@ from typing import Any
 from adreport.metrics.dimensions import Dimension, dimension
 from adreport.metrics.formula import names_in
 from adreport.metrics.fx import RateUse
-from adreport.metrics.query import Database, MetricQuery, QueryResult, run_query
+from adreport.metrics.query import (
+    Database,
+    LeftOut,
+    MetricQuery,
+    QueryResult,
+    run_query,
+)
 from adreport.metrics.registry import Metric, Registry
 from adreport.reports.period import Period
 
@@ -77,7 +83,8 @@ class Provenance:
 
     totals: QueryResult
     comparison: QueryResult | None
-    query_notes: list[str] = field(default_factory=list)
+    left_out: list[LeftOut] = field(default_factory=list)
+    time_zones: list[str] = field(default_factory=list)
     rates: list[tuple[str, RateUse]] = field(default_factory=list)
 
 
@@ -116,7 +123,8 @@ class ContentGatherer:
         self.period = period
         self.comparison = comparison
         self.currency: str | None = None
-        self.query_notes: list[str] = []
+        self.left_out: list[LeftOut] = []
+        self.time_zones: list[str] = []
 
     def gather(self, currency: str | None) -> ReportContent:
         self.currency = currency
@@ -144,7 +152,8 @@ class ContentGatherer:
             unranked_campaigns=len(campaigns) - len(ranked),
             provenance=Provenance(totals, previous),
         )
-        content.provenance.query_notes = list(self.query_notes)
+        content.provenance.left_out = list(self.left_out)
+        content.provenance.time_zones = list(self.time_zones)
         content.provenance.rates = self._rates(totals, previous)
         return content
 
@@ -168,10 +177,12 @@ class ContentGatherer:
             ),
         )
         if keep_notes and period is self.period:
-            self.query_notes.extend(
-                n for n in result.notes if n not in self.query_notes
-            )
+            self._keep_notes(result)
         return result
+
+    def _keep_notes(self, result: QueryResult) -> None:
+        self.left_out.extend(a for a in result.left_out if a not in self.left_out)
+        self.time_zones.extend(z for z in result.time_zones if z not in self.time_zones)
 
     def tile_metrics(self) -> list[str]:
         return [
@@ -229,9 +240,7 @@ class ContentGatherer:
         for name in AUDIENCES:
             result = self.query(list(SLICE_METRICS), [name], keep_notes=False)
             if any(r[name] not in (None, "") for r in result.records()):
-                self.query_notes.extend(
-                    n for n in result.notes if n not in self.query_notes
-                )
+                self._keep_notes(result)
                 found.append(_breakdown(name, result))
         return found
 

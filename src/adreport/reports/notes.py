@@ -7,7 +7,6 @@ breakdown, mixed time zones. Each note is written in the reader's language.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -24,7 +23,7 @@ from adreport.metrics.fx import RateUse
 from adreport.metrics.query import Database, MetricQuery, run_query
 from adreport.metrics.registry import CORE, Registry
 from adreport.reports import i18n
-from adreport.reports.content import ReportContent
+from adreport.reports.content import Provenance, ReportContent
 from adreport.reports.formatting import LOCALES, NOT_AVAILABLE
 
 STALE_AFTER_DAYS = 2
@@ -121,12 +120,6 @@ NOTES: dict[str, tuple[str, str]] = {
     "comparison_rates": ("Comparison period", "비교 기간"),
 }
 
-LEFT_OUT = re.compile(
-    r"^(?P<platform>\S+) account (?P<account>.+) has no rows that can be split by "
-    r"(?P<asked>.+): left out$"
-)
-TIME_ZONES = re.compile(r"^accounts keep their days in different time zones \((.+)\):")
-
 
 @dataclass
 class NoteContext:
@@ -152,7 +145,7 @@ def write_notes(content: ReportContent, context: NoteContext, lang: str) -> list
     lines += _rejected_rows(content, context, lang)
     lines += _not_available(content, context, lang)
     lines += _accounts_without(content, context, lang)
-    lines += _query_notes(content.provenance.query_notes, context, lang)
+    lines += _query_notes(content.provenance, context, lang)
     lines += _comparison(content, lang)
     lines += _definitions(content, context, lang)
     return lines
@@ -333,21 +326,15 @@ def _accounts_without(
     return lines
 
 
-def _query_notes(texts: list[str], context: NoteContext, lang: str) -> list[str]:
-    """Metrics-layer notes in the reader's words, one line per left-out account.
-
-    Notes of a kind not known here are kept as the metrics layer wrote them.
-    """
+def _query_notes(provenance: Provenance, context: NoteContext, lang: str) -> list[str]:
+    """Accounts left out of a breakdown (one line each) and mixed time zones."""
     left_out: dict[tuple[str, str], list[str]] = {}
+    for account in provenance.left_out:
+        asked = left_out.setdefault((account.platform, account.account_id), [])
+        asked += [name for name in account.asked or ("total",) if name not in asked]
     others = []
-    for text in texts:
-        found = LEFT_OUT.match(text)
-        if found:
-            asked = left_out.setdefault((found["platform"], found["account"]), [])
-            asked += [n for n in found["asked"].split(", ") if n not in asked]
-            continue
-        zones = TIME_ZONES.match(text)
-        others.append(note("time_zones", lang, zones=zones[1]) if zones else text)
+    if provenance.time_zones:
+        others.append(note("time_zones", lang, zones=", ".join(provenance.time_zones)))
 
     names = _account_names(context.db) if left_out else {}
     lines = [
