@@ -98,3 +98,15 @@ def test_bad_options_are_refused(tmp_path, shared_data, bad):
     done = adreport(tmp_path, "import", str(path), bad, ok=False)
 
     assert done.returncode == 2
+
+
+def test_a_fetch_time_that_is_not_a_time_is_refused(tmp_path, shared_data):
+    path = shared_data / "kaggle_ab_test_bidding" / "test_group.csv"
+
+    done = adreport(
+        tmp_path, "import", str(path), "--fetched-at", "yesterday", ok=False
+    )
+
+    assert done.returncode == 2
+    assert "is not a date and time" in done.stderr
+    assert "Traceback" not in done.stderr

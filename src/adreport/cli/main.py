@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -85,5 +85,17 @@ def main() -> None:
     cli(prog_name="adreport")
 
 
-def when(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
+def when(text: str | None, option: str = "--fetched-at") -> datetime | None:
+    """An ISO date and time given as an option, as naive UTC."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not a date and time like 2024-05-02T08:00 or 2024-05-02",
+            param_hint=option,
+        ) from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment

@@ -39,17 +39,54 @@ class TextFile:
 
 def open_text_file(path: Path, encoding: str | None = None) -> TextFile:
     """Decide the file's encoding and read its first lines."""
+    if path.is_dir():
+        raise InputFileError(f"{path} is a folder: name the export files inside it")
     if not path.is_file():
         raise InputFileError(f"{path}: no such file")
     if is_workbook(path):
         sheet, head = head_lines(path, HEAD_LINES)
         return TextFile(path, WORKBOOK, head, sheet)
+    refuse_binary(path)
     chosen = encoding or detect_encoding(path)
+    head = []
     with path.open(encoding=chosen, newline="") as handle:
-        head = []
-        for _, line in zip(range(HEAD_LINES), handle, strict=False):
-            head.append(line.rstrip("\r\n"))
+        try:
+            for _, line in zip(range(HEAD_LINES), handle, strict=False):
+                head.append(line.rstrip("\r\n"))
+        except UnicodeDecodeError as exc:
+            raise _undecodable(path, chosen, len(head) + 1) from exc
     return TextFile(path, chosen, head)
+
+
+# What some common non-text files start with, and what to do about each.
+SIGNATURES = (
+    (b"\x1f\x8b", "a gzip archive: unpack it first (gunzip)"),
+    (b"PK\x03\x04", "a zip archive: unpack it first and import the CSV inside"),
+    (b"%PDF", "a PDF document: export the report as CSV instead"),
+    (b"\x89PNG", "a PNG picture, not an export"),
+    (b"\xff\xd8\xff", "a JPEG picture, not an export"),
+)
+
+
+def refuse_binary(path: Path) -> None:
+    """Stop at a compressed or binary file instead of reading it as garbage text."""
+    with path.open("rb") as handle:
+        start = handle.read(8192)
+    for signature, what in SIGNATURES:
+        if start.startswith(signature):
+            raise InputFileError(f"{path} is {what}")
+    utf16 = start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if b"\x00" in start and not utf16 and not _is_utf16_without_bom(start[:4]):
+        raise InputFileError(
+            f"{path} holds binary data, not text: export the report as CSV or .xlsx"
+        )
+
+
+def _undecodable(path: Path, encoding: str, line: int) -> InputFileError:
+    return InputFileError(
+        f"{path}, line {line}: bytes that are not valid {encoding} text; save the "
+        "export as CSV in UTF-8 (or UTF-16, or Windows-1252) and import it again"
+    )
 
 
 def detect_encoding(path: Path) -> str:
@@ -61,8 +98,10 @@ def detect_encoding(path: Path) -> str:
         return "utf-16"
     if _is_utf16_without_bom(start):
         return "utf-16-le" if start[1] == 0 else "utf-16-be"
-    if _decodes_as_utf8(path):
+    if _decodes_as(path, "utf-8"):
         return "utf-8"
+    if not _decodes_as(path, "cp1252"):
+        raise _undecodable(path, "UTF-8 or Windows-1252", 1)
     log.warning("%s is not UTF-8; reading it as Windows-1252 (cp1252)", path)
     return "cp1252"
 
@@ -71,8 +110,8 @@ def _is_utf16_without_bom(start: bytes) -> bool:
     return len(start) == 4 and (start[1] == 0 == start[3] or start[0] == 0 == start[2])
 
 
-def _decodes_as_utf8(path: Path) -> bool:
-    decoder = codecs.getincrementaldecoder("utf-8")()
+def _decodes_as(path: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
     try:
         with path.open("rb") as handle:
             while chunk := handle.read(CHUNK):
@@ -104,7 +143,10 @@ def iter_records(
     with text_file.path.open(encoding=text_file.encoding, newline="") as handle:
         reader = csv.reader(handle, delimiter=delimiter)
         line = 0
-        for cells in reader:
-            start, line = line + 1, reader.line_num
-            if start >= first_line:
-                yield start, cells
+        try:
+            for cells in reader:
+                start, line = line + 1, reader.line_num
+                if start >= first_line:
+                    yield start, cells
+        except UnicodeDecodeError as exc:
+            raise _undecodable(text_file.path, text_file.encoding, line + 1) from exc
