@@ -9,7 +9,7 @@ import pytest
 from adreport.errors import InputFileError
 from adreport.ingest.importer import ImportOptions, import_file
 
-CSV = b"date,platform,account_id,currency,campaign_id,spend\n2024-05-01,meta,A1,USD,C1,1\n"
+CSV = b"date,platform,account_id,currency,spend\n2024-05-01,meta,A1,USD,1\n"
 
 
 @pytest.mark.parametrize(
