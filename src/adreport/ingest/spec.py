@@ -68,9 +68,12 @@ class ColumnSpec:
 
 
 def match_name(name: str, header: str) -> re.Match[str] | bool:
-    """Whether one header name (or `re:` pattern) of a mapping matches a header."""
+    """Whether one header name (or `re:` pattern) of a mapping matches a header.
+
+    A pattern is searched for anywhere in the header: anchor it with ^ and $.
+    """
     if name.startswith("re:"):
-        return re.fullmatch(name[3:], header.strip(), re.IGNORECASE) or False
+        return re.search(name[3:], header.strip(), re.IGNORECASE) or False
     return fold(name) == fold(header)
 
 
@@ -98,8 +101,15 @@ class ExportFormat:
     notes: str = ""
 
     def recognises(self, headers: list[str]) -> bool:
-        folded = {fold(h) for h in headers}
-        return all(fold(name) in folded for name in self.recognise_by)
+        """Whether every `recognise_by` name (or `re:` pattern) is among the headers."""
+        return not self.missing_headers(headers)
+
+    def missing_headers(self, headers: list[str]) -> list[str]:
+        return [
+            name
+            for name in self.recognise_by
+            if not any(match_name(name, header) for header in headers)
+        ]
 
 
 def fold(text: str) -> str:
@@ -216,7 +226,9 @@ def find_format(name: str) -> ExportFormat:
         if candidate.name == name:
             return candidate
     path = Path(name)
-    if path.suffix == ".toml" and path.is_file():
+    if path.suffix == ".toml":
+        if not path.is_file():
+            raise ConfigurationError(f"{path}: no such mapping file")
         return load_format(path)
     known = ", ".join(f.name for f in builtin_formats())
     raise ConfigurationError(
