@@ -146,3 +146,42 @@ def test_bom_in_the_header_does_not_hide_the_first_column(lab):
     result = import_file(lab.warehouse, path, ImportOptions())
 
     assert result.format == "adreport-csv"
+
+
+def test_a_count_with_three_decimals_is_a_misread_thousands_group(lab):
+    path = lab.write(
+        "ambiguous.csv",
+        "date,platform,account_id,currency,campaign_id,impressions,spend\n"
+        "2024-05-01,meta,A1,USD,C1,120.000,5\n",
+    )
+
+    with pytest.raises(ImportRejectedError) as caught:
+        import_file(lab.warehouse, path, ImportOptions())
+
+    problem = caught.value.problems[0]
+    assert (problem.column, problem.value) == ("impressions", "120.000")
+    assert "number_style" in problem.expected
+
+
+def test_an_amount_column_mixing_two_styles_is_refused(lab):
+    path = lab.write(
+        "mixed.csv",
+        "date,platform,account_id,currency,campaign_id,spend\n"
+        '2024-05-01,meta,A1,USD,C1,"2,365"\n'
+        "2024-05-02,meta,A1,USD,C1,2.542\n",
+    )
+
+    with pytest.raises(ImportRejectedError) as caught:
+        import_file(lab.warehouse, path, ImportOptions())
+
+    assert [(p.line, p.value) for p in caught.value.problems] == [(3, "2.542")]
+
+
+def test_three_decimals_alone_are_an_amount(lab):
+    lab.load(
+        "dinar.csv",
+        "date,platform,account_id,currency,campaign_id,spend\n"
+        "2024-05-01,meta,A1,KWD,C1,2.542\n",
+    )
+
+    assert lab.one("spend")["spend"] == Decimal("2.542")

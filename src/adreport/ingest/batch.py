@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 
 from adreport.errors import MissingFactError, ParseProblem
 from adreport.ingest.detect import Located
-from adreport.ingest.numbers import Kind, parse_column
+from adreport.ingest.numbers import Kind, NumberStyle, parse_column
 from adreport.ingest.spec import match_name
 from adreport.model import (
     BREAKDOWNS,
@@ -155,7 +155,9 @@ class BatchParser:
         }
         return Batch(columns, pa.array(good_lines, pa.int64()), problems)
 
-    def problem_mask(self, batch: Batch, column: str, bad: pa.Array) -> None:
+    def problem_mask(
+        self, batch: Batch, column: str, bad: pa.Array, expected: str = ""
+    ) -> None:
         """Record a problem for each bad cell of `column`."""
         if not pc.any(bad).as_py():
             return
@@ -170,7 +172,7 @@ class BatchParser:
                     batch.lines[position].as_py(),
                     header,
                     value or "",
-                    _expected(column),
+                    expected or _expected(column),
                 )
             )
         batch.bad = bad if batch.bad is None else pc.or_(batch.bad, bad)
@@ -210,11 +212,23 @@ def parse_numbers(parser: BatchParser, batch: Batch) -> dict[str, pa.Array]:
         raw = batch.columns[name]
         if spec.empty_is_zero:
             raw = pc.if_else(pc.equal(pc.utf8_trim_whitespace(raw), ""), "0", raw)
-        column = parse_column(raw, kind, parser.fmt.number_style, Decimal(spec.scale))
-        parser.problem_mask(batch, name, column.bad)
+        style = parser.fmt.number_style
+        column = parse_column(raw, kind, style, Decimal(spec.scale))
+        plainly_bad = pc.and_(column.bad, pc.invert(column.ambiguous))
+        parser.problem_mask(batch, name, plainly_bad)
+        parser.problem_mask(batch, name, column.ambiguous, _ambiguity(style))
         batch.censored += column.censored
         parsed[name] = column.values
     return parsed
+
+
+def _ambiguity(style: NumberStyle) -> str:
+    return (
+        f"unambiguous: with '{style.decimal_mark}' as the decimal mark and "
+        f"'{style.thousands_mark}' for thousands, three digits after "
+        f"'{style.decimal_mark}' may be a misread thousands group; check the "
+        "format's number_style"
+    )
 
 
 def parse_days(parser: BatchParser, batch: Batch, name: str) -> pa.Array:

@@ -66,6 +66,7 @@ class ParsedColumn:
     values: pa.Array
     bad: pa.Array  # boolean: the cell had text that is not a valid number
     censored: int
+    ambiguous: pa.Array  # boolean, part of `bad`: "1.000" may be one or a thousand
 
 
 def parse_column(
@@ -85,13 +86,17 @@ def parse_column(
     text = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, CURRENCY, ""))
 
     valid = pc.fill_null(pc.match_substring_regex(text, _number_pattern(style)), False)
+    ambiguous = _ambiguous(text, kind, style)
+    valid = pc.and_(valid, pc.invert(ambiguous))
     ignored = pc.or_(empty, censored)
     bad = pc.and_(pc.invert(valid), pc.invert(ignored))
     plain = _to_plain_decimal(text, style)
     plain = pc.if_else(valid, plain, pa.scalar(None, pa.string()))
     if pc.any(pc.and_(negative, valid)).as_py():
         plain = pc.if_else(negative, pc.binary_join_element_wise("-", plain, ""), plain)
-    return _typed(plain, percent, kind, bad, censored, scale)
+    values, bad = _typed(plain, percent, kind, bad, scale)
+    n_censored = pc.sum(pc.cast(censored, pa.int64())).as_py() or 0
+    return ParsedColumn(values, bad, n_censored, ambiguous)
 
 
 def parse_value(
@@ -103,6 +108,26 @@ def parse_value(
         raise ValueError(f"{text!r} is not {kind.value}")
     value: int | float | Decimal | None = parsed.values[0].as_py()
     return value
+
+
+def _ambiguous(text: pa.Array, kind: Kind, style: NumberStyle) -> pa.Array:
+    """Cells like "120.000" that another locale reads a thousand times larger.
+
+    A count never has three decimals, so there it is always a misread thousands
+    group. An amount is refused only when the same column also groups thousands
+    with the other mark ("2,365" beside "2.542"): the file then mixes two styles.
+    """
+    dec = _re_escape(style.decimal_mark)
+    sep = "[ ]" if style.thousands_mark == " " else _re_escape(style.thousands_mark)
+    three = rf"^[+-]?\d{{1,3}}{dec}\d{{3}}$"
+    found = pc.fill_null(pc.match_substring_regex(text, three), False)
+    if kind is Kind.COUNT:
+        return found
+    grouped = rf"^[+-]?\d{{1,3}}({sep}\d{{3}})+({dec}\d*)?$"
+    mixed = pc.any(pc.fill_null(pc.match_substring_regex(text, grouped), False))
+    if kind is Kind.RATIO or not mixed.as_py():
+        return pc.and_(found, False)
+    return found
 
 
 def _normalise_text(raw: pa.Array) -> pa.Array:
@@ -139,14 +164,12 @@ def _typed(
     percent: pa.Array,
     kind: Kind,
     bad: pa.Array,
-    censored: pa.Array,
     scale: Decimal,
-) -> ParsedColumn:
+) -> tuple[pa.Array, pa.Array]:
     as_float = pc.cast(plain, pa.float64())
-    n_censored = pc.sum(pc.cast(censored, pa.int64())).as_py() or 0
     if kind is Kind.RATIO:
         ratio = pc.if_else(percent, pc.divide(as_float, 100.0), as_float)
-        return ParsedColumn(ratio, bad, n_censored)
+        return ratio, bad
 
     # A percent sign on a count or an amount is a wrong column, not a number.
     bad = pc.or_(bad, pc.and_(percent, pc.invert(pc.is_null(plain))))
@@ -156,7 +179,7 @@ def _typed(
         whole = pc.fill_null(pc.equal(pc.floor(as_float), as_float), True)
         bad = pc.or_(bad, pc.invert(whole))
         counts = pc.cast(pc.if_else(whole, as_float, None), pa.int64())
-        return ParsedColumn(counts, bad, n_censored)
+        return counts, bad
 
     exact = pc.cast(
         pc.if_else(pc.match_substring_regex(plain, "[eE]"), None, plain),
@@ -169,4 +192,4 @@ def _typed(
         factor = pa.scalar(scale, pa.decimal128(8, places))
         amount = pc.multiply(pc.cast(amount, pa.decimal128(29, 12)), factor)
     amount = pc.round(amount, ndigits=6, round_mode="half_to_even")
-    return ParsedColumn(pc.cast(amount, MONEY_TYPE), bad, n_censored)
+    return pc.cast(amount, MONEY_TYPE), bad
