@@ -59,19 +59,113 @@ def test_from_and_to_and_their_mistakes():
         preset_period("last-3-days", newest, TODAY)
 
 
-def test_comparisons():
+def test_rolling_and_custom_periods_compare_with_as_many_days_just_before():
     march = Period(date(2024, 3, 1), date(2024, 3, 31))
-    leap_week = Period(date(2024, 2, 26), date(2024, 2, 29))
+    last_30 = preset_period("last-30-days", TODAY, TODAY)
 
     assert comparison_period(march, "previous") == Period(
         date(2024, 1, 30), date(2024, 2, 29), "previous"
     )
     assert comparison_period(march, "previous").days == 31
+    assert comparison_period(last_30, "previous") == Period(
+        date(2024, 4, 13), date(2024, 5, 12), "previous"
+    )
+
+
+@pytest.mark.parametrize(
+    ("preset", "newest", "start", "end", "name"),
+    [
+        # whole units against the whole unit before, however long it is
+        (
+            "last-month",
+            date(2024, 10, 5),
+            date(2024, 8, 1),
+            date(2024, 8, 31),
+            "previous-month",
+        ),
+        (
+            "last-month",
+            date(2024, 3, 15),
+            date(2024, 1, 1),
+            date(2024, 1, 31),
+            "previous-month",
+        ),
+        (
+            "last-quarter",
+            TODAY,
+            date(2023, 10, 1),
+            date(2023, 12, 31),
+            "previous-quarter",
+        ),
+        ("last-week", TODAY, date(2024, 5, 27), date(2024, 6, 2), "previous-week"),
+        ("last-year", TODAY, date(2022, 1, 1), date(2022, 12, 31), "previous-year"),
+        # units to date against the same days of the unit before
+        (
+            "this-week",
+            TODAY,
+            date(2024, 6, 3),
+            date(2024, 6, 5),
+            "previous-week-to-date",
+        ),
+        (
+            "this-month",
+            TODAY,
+            date(2024, 5, 1),
+            date(2024, 5, 12),
+            "previous-month-to-date",
+        ),
+        (
+            "this-month",
+            date(2024, 3, 31),
+            date(2024, 2, 1),
+            date(2024, 2, 29),
+            "previous-month-to-date",
+        ),
+        (
+            "this-month",
+            date(2023, 5, 31),
+            date(2023, 4, 1),
+            date(2023, 4, 30),
+            "previous-month-to-date",
+        ),
+        (
+            "this-quarter",
+            date(2024, 5, 31),
+            date(2024, 1, 1),
+            date(2024, 2, 29),
+            "previous-quarter-to-date",
+        ),
+        (
+            "this-year",
+            date(2024, 2, 29),
+            date(2023, 1, 1),
+            date(2023, 2, 28),
+            "previous-year-to-date",
+        ),
+    ],
+)
+def test_calendar_periods_compare_with_the_calendar_unit_before(
+    preset, newest, start, end, name
+):
+    period = preset_period(preset, newest, max(newest, TODAY))
+
+    assert comparison_period(period, "previous") == Period(start, end, name)
+
+
+def test_year_and_no_comparison():
+    march = Period(date(2024, 3, 1), date(2024, 3, 31))
+    leap_week = Period(date(2024, 2, 26), date(2024, 2, 29))
+    october = date(2024, 10, 5)
+    last_month = preset_period("last-month", october, october)
+
     assert comparison_period(march, "year") == Period(
         date(2023, 3, 1), date(2023, 3, 31), "year"
     )
     assert comparison_period(leap_week, "year") == Period(
         date(2023, 2, 26), date(2023, 2, 28), "year"
+    )
+    assert comparison_period(last_month, "year") == Period(
+        date(2023, 9, 1), date(2023, 9, 30), "year"
     )
     assert comparison_period(march, "none") is None
     with pytest.raises(ConfigurationError, match="previous, year, none"):

@@ -90,6 +90,17 @@ PERIOD_NAMES: dict[str, tuple[str, str]] = {
     "last-year": ("Last year", "작년"),
     "custom": ("Custom period", "사용자 지정 기간"),
     "previous": ("previous period", "이전 기간"),
+    "previous-week": ("previous week", "전주"),
+    "previous-month": ("previous month", "전월"),
+    "previous-quarter": ("previous quarter", "전 분기"),
+    "previous-year": ("previous year", "전년"),
+    "previous-week-to-date": ("same days of the previous week", "전주 같은 요일"),
+    "previous-month-to-date": ("same days of the previous month", "전월 같은 기간"),
+    "previous-quarter-to-date": (
+        "same days of the previous quarter",
+        "전 분기 같은 기간",
+    ),
+    "previous-year-to-date": ("same days of the previous year", "전년 같은 기간"),
     "year": ("same period last year", "전년 동기"),
 }
 

@@ -7,10 +7,15 @@ syncs daily it is simply the latest day. Rolling periods (`last-N-days`) hold on
 complete days, so when data reaches today they end yesterday; calendar periods
 to date (`this-week`, `this-month`, ...) include today and the report says it is
 partial. Weeks start on Monday.
+
+A comparison with the previous period follows the calendar for calendar periods
+(last month against the month before it, this month to date against the same days
+of the month before) and counts the same number of days back for the others.
 """
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -36,13 +41,17 @@ CALENDAR = (
 PRESETS = (*ROLLING, *CALENDAR)
 DEFAULT_PERIOD = "last-30-days"
 COMPARISONS = ("previous", "year", "none")
+UNIT_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
 
 @dataclass(frozen=True)
 class Period:
     start: date
     end: date
-    name: str = "custom"  # a preset name, "custom", "previous" or "year"
+    # a preset name, "custom", or what a comparison period is: "previous" (as many
+    # days just before), "previous-month" (the whole month before), "previous-month-
+    # to-date" (the same days of the month before; also week, quarter, year), "year"
+    name: str = "custom"
 
     @property
     def days(self) -> int:
@@ -107,20 +116,38 @@ def _unit_start(unit: str, day: date) -> date:
 
 
 def comparison_period(period: Period, compare: str) -> Period | None:
-    """`previous`: as many days just before; `year`: the same dates a year earlier."""
+    """`previous`: the unit or as many days just before; `year`: a year back."""
     if compare == "none":
         return None
     if compare == "previous":
+        if period.name in CALENDAR:
+            return _previous_unit(period)
         end = period.start - timedelta(days=1)
         return Period(end - timedelta(days=period.days - 1), end, "previous")
     if compare == "year":
-        return Period(_year_earlier(period.start), _year_earlier(period.end), "year")
+        return Period(
+            months_earlier(period.start, 12), months_earlier(period.end, 12), "year"
+        )
     raise ConfigurationError(
         f"unknown comparison {compare!r}; use one of {', '.join(COMPARISONS)}"
     )
 
 
-def _year_earlier(day: date) -> date:
-    if day.month == 2 and day.day == 29:
-        return date(day.year - 1, 2, 28)
-    return day.replace(year=day.year - 1)
+def _previous_unit(period: Period) -> Period:
+    """The whole unit before a whole unit; the same days of it for one to date."""
+    which, unit = period.name.split("-", 1)
+    start = _unit_start(unit, period.start - timedelta(days=1))
+    if which == "last":
+        return Period(start, period.start - timedelta(days=1), f"previous-{unit}")
+    if unit == "week":
+        end = period.end - timedelta(days=7)
+    else:
+        end = months_earlier(period.end, UNIT_MONTHS[unit])
+    return Period(start, end, f"previous-{unit}-to-date")
+
+
+def months_earlier(day: date, months: int) -> date:
+    """The same day `months` months back, or that month's last day if it is shorter."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
