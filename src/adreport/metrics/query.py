@@ -120,6 +120,8 @@ class QueryBuilder:
         self._check_attribution(grains, start, end)
         sql = self._sql(grains, start, end, currency)
         rows = self.db.fetch(sql, self.params)
+        if self.filters and _nothing_in(rows, len(self.metrics)):
+            notes += self._unmatched_filters(start, end)
         columns = self._columns()
         result = QueryResult(
             columns,
@@ -145,7 +147,17 @@ class QueryBuilder:
                     f"--from {self.query.start} is after --to {self.query.end}"
                 )
             return self.query.start, self.query.end
-        found = self.db.fetch("SELECT min(date), max(date) FROM fact_grains", [])
+        found: list[tuple[Any, ...]] = []
+        if self.filters:
+            self.params = []
+            where = " AND ".join(self._filter(d, v) for d, v in self.filters.items())
+            found = self.db.fetch(
+                f"SELECT min(f.date), max(f.date) FROM facts f "
+                f"{self._joins(convert=False)} WHERE {where}",
+                self.params,
+            )
+        if not found or found[0][0] is None:
+            found = self.db.fetch("SELECT min(date), max(date) FROM fact_grains", [])
         first, last = found[0] if found else (None, None)
         return self.query.start or first, self.query.end or last
 
@@ -203,32 +215,75 @@ class QueryBuilder:
             WHERE grain IN ({marks}) AND date BETWEEN ? AND ?
             GROUP BY platform, account_id, date"""
 
+    def _accounts_in_scope(self, start: date, end: date) -> tuple[str, list[Any]]:
+        """SQL for the accounts with rows in the range that the platform and
+        account filters let through (other filters cannot leave an account out)."""
+        self.params = [start, end]
+        where = ["g.date BETWEEN ? AND ?"]
+        for dim, values in self.filters.items():
+            if dim.name in ("platform", "account"):
+                where.append(self._filter(dim, values).replace("f.", "g."))
+        sql = f"""SELECT DISTINCT g.platform, g.account_id FROM fact_grains g
+            LEFT JOIN accounts a ON a.platform = g.platform
+                AND a.account_id = g.account_id
+            WHERE {" AND ".join(where)}"""
+        return sql, self.params
+
     def _left_out(self, grains: list[str], start: date, end: date) -> list[LeftOut]:
+        scope, params = self._accounts_in_scope(start, end)
         marks = ", ".join("?" for _ in grains) or "NULL"
         missing = self.db.fetch(
-            f"""SELECT DISTINCT platform, account_id FROM fact_grains
-            WHERE date BETWEEN ? AND ? AND platform || '/' || account_id NOT IN (
+            f"""SELECT s.platform, s.account_id FROM ({scope}) s
+            WHERE s.platform || '/' || s.account_id NOT IN (
                 SELECT platform || '/' || account_id FROM fact_grains
                 WHERE date BETWEEN ? AND ? AND grain IN ({marks}))
             ORDER BY 1, 2""",
-            [start, end, start, end, *grains],
+            [*params, start, end, *grains],
         )
-        asked = tuple(d.name for d in (*self.dims, *self.filters))
+        named = (d.name for d in (*self.dims, *self.filters))
+        asked = tuple(dict.fromkeys(named))
         return [LeftOut(platform, account, asked) for platform, account in missing]
 
     def _mixed_time_zones(self, start: date, end: date) -> list[str]:
+        scope, params = self._accounts_in_scope(start, end)
         zones = [
             r[0]
             for r in self.db.fetch(
-                """SELECT DISTINCT a.timezone FROM accounts a
-                JOIN (SELECT DISTINCT platform, account_id FROM fact_grains
-                      WHERE date BETWEEN ? AND ?) g
-                    ON g.platform = a.platform AND g.account_id = a.account_id
+                f"""SELECT DISTINCT a.timezone FROM accounts a
+                JOIN ({scope}) s
+                    ON s.platform = a.platform AND s.account_id = a.account_id
                 WHERE a.timezone <> '' ORDER BY 1""",
-                [start, end],
+                params,
             )
         ]
         return zones if len(zones) > 1 else []
+
+    def _unmatched_filters(self, start: date, end: date) -> list[str]:
+        """Say which filter matched no row at all, and what values there are."""
+        notes = []
+        for dim, values in self.filters.items():
+            self.params = [start, end]
+            condition = self._filter(dim, values)
+            joins = "\n".join(JOINS[a] for a in dim.joins)
+            found = self.db.fetch(
+                f"SELECT count(*) FROM facts f {joins} "
+                f"WHERE f.date BETWEEN ? AND ? AND {condition}",
+                self.params,
+            )
+            if found[0][0]:
+                continue
+            known = self.db.fetch(
+                f"SELECT DISTINCT CAST({dim.filter_sql[0]} AS VARCHAR) AS v "
+                f"FROM facts f {joins} WHERE f.date BETWEEN ? AND ? ORDER BY 1 "
+                "LIMIT 12",
+                [start, end],
+            )
+            shown = ", ".join(str(r[0]) for r in known if r[0] not in (None, ""))
+            notes.append(
+                f"no rows have {dim.name} = {', '.join(values)} from {start} to {end}"
+                + (f"; values there: {shown}" if shown else "")
+            )
+        return notes
 
     def _check_attribution(self, grains: list[str], start: date, end: date) -> None:
         named = {d.name for d in (*self.dims, *self.filters)}
@@ -297,11 +352,12 @@ WHERE {" AND ".join(where)} AND {IN_CHOSEN.format(chosen="chosen")}
         return "\n".join(joins)
 
     def _filter(self, dim: Dimension, values: list[str]) -> str:
+        """Any of the values, matched on name or id, ignoring letter case."""
         marks = ", ".join("?" for _ in values)
         alternatives = []
         for column in dim.filter_sql:
-            alternatives.append(f"CAST({column} AS VARCHAR) IN ({marks})")
-            self.params.extend(values)
+            alternatives.append(f"lower(CAST({column} AS VARCHAR)) IN ({marks})")
+            self.params.extend(v.lower() for v in values)
         return "(" + " OR ".join(alternatives) + ")"
 
     def _metric_sql(self, metric: Metric, convert: bool) -> str:
@@ -356,6 +412,10 @@ WHERE {" AND ".join(where)} AND {IN_CHOSEN.format(chosen="chosen")}
             [*self.params, start, end],
         )
         return [r[0] for r in found]
+
+
+def _nothing_in(rows: list[tuple[Any, ...]], metrics: int) -> bool:
+    return all(value is None for row in rows for value in row[-metrics:])
 
 
 def _time_zone_notes(zones: list[str]) -> list[str]:
