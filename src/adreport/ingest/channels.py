@@ -34,10 +34,30 @@ GOOGLE_TYPES = {
 }
 
 
-def channel_for(platform: str, campaign_type: str, default: str = "") -> str:
+# Google's ad network types, for connector rows that name no campaign type.
+GOOGLE_NETWORKS = {
+    "search": "search",
+    "search_partners": "search",
+    "content": "display",
+    "display": "display",
+    "youtube_search": "video",
+    "youtube_watch": "video",
+    "youtube": "video",
+    "google_tv": "video",
+    "mixed": "performance_max",
+}
+
+
+def channel_for(
+    platform: str, campaign_type: str, default: str = "", network: str = ""
+) -> str:
     """`search`, `social`, `display`, `video`, `shopping`, ... or the default."""
     if platform in ("google-ads", "microsoft-ads"):
         found = GOOGLE_TYPES.get(fold(campaign_type))
+        if found:
+            return found
+    if platform == "google-ads" and not campaign_type:
+        found = GOOGLE_NETWORKS.get(fold(network).replace(" ", "_"))
         if found:
             return found
     return PLATFORM_CHANNELS.get(platform, default) or default

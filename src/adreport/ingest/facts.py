@@ -21,6 +21,7 @@ from adreport.ingest.batch import (
 )
 from adreport.ingest.channels import channel_for
 from adreport.ingest.places import check_currency, check_timezone
+from adreport.ingest.vocabulary import standard_values
 from adreport.model import (
     BREAKDOWNS,
     COUNT_MEASURES,
@@ -58,7 +59,7 @@ def fact_table(parser: BatchParser, batch: Batch) -> pa.Table:
     _entity_ids(parser, batch, text, out)
     out["grain"] = _grains(parser, batch, out)
     for name in (*BREAKDOWNS, "attribution_setting"):
-        out[name] = text.get(name, constant("", rows))
+        out[name] = standard_values(name, text.get(name, constant("", rows)))
 
     if parser.fmt.adjust:
         getattr(adjust, parser.fmt.adjust)(parser, text, numbers)
@@ -226,24 +227,20 @@ def _descriptions(
         out["timezone"] = check_codes(parser, batch, "timezone", check_timezone)
     elif parser.facts.timezone:
         out["timezone"] = constant(parser.facts.timezone, rows)
-    channels = {
-        (p, t): channel_for(p, t, parser.fmt.channel)
-        for p, t in set(
-            zip(
-                out["platform"].to_pylist(),
-                out["campaign_type"].to_pylist(),
-                strict=True,
-            )
-        )
-    }
-    out["channel"] = pa.array(
-        [
-            channels[(p, t)]
-            for p, t in zip(
-                out["platform"].to_pylist(),
-                out["campaign_type"].to_pylist(),
-                strict=True,
-            )
-        ],
-        pa.string(),
+    out["channel"] = _channels(parser, out)
+
+
+def _channels(parser: BatchParser, out: dict[str, pa.Array]) -> pa.Array:
+    """Each row's channel, worked out once per platform, campaign type and network."""
+    keys = pc.binary_join_element_wise(
+        out["platform"], out["campaign_type"], out["network"], "\x1f"
     )
+    distinct = pc.unique(keys).to_pylist()
+    channels = []
+    for key in distinct:
+        platform, campaign_type, network = key.split("\x1f")
+        channels.append(
+            channel_for(platform, campaign_type, parser.fmt.channel, network)
+        )
+    positions = pc.index_in(keys, pa.array(distinct, pa.string()))
+    return pc.take(pa.array(channels, pa.string()), positions)

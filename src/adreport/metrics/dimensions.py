@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from adreport.errors import ConfigurationError
+from adreport.ingest.channels import PLATFORM_CHANNELS
 from adreport.model import BREAKDOWNS
 
 
@@ -39,6 +40,16 @@ def _entity(name: str, en: str, ko: str, level: str, alias: str) -> Dimension:
         id_sql=id_column,
     )
 
+
+# A campaign's own channel; for rows without a campaign, the platform's usual one.
+PLATFORM_CHANNEL_SQL = " ".join(
+    f"WHEN '{platform}' THEN '{channel}'"
+    for platform, channel in PLATFORM_CHANNELS.items()
+)
+CHANNEL_SQL = (
+    "COALESCE(NULLIF(cp.channel, ''), "
+    f"CASE f.platform {PLATFORM_CHANNEL_SQL} ELSE 'unknown' END)"
+)
 
 KOREAN_BREAKDOWNS = {
     "age": "연령",
@@ -94,9 +105,9 @@ DIMENSIONS: dict[str, Dimension] = {
             "channel",
             "Channel",
             "채널",
-            ("COALESCE(NULLIF(cp.channel, ''), 'unknown')",),
-            "COALESCE(NULLIF(cp.channel, ''), 'unknown')",
-            ("cp.channel",),
+            (CHANNEL_SQL,),
+            CHANNEL_SQL,
+            (CHANNEL_SQL,),
             level="campaign",
             joins=("cp",),
         ),
