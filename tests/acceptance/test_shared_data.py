@@ -106,9 +106,9 @@ def test_kag_totals_and_audience_breakdowns_match_the_raw_file(lab, shared_data)
     assert ours["conversions"] == total(raw, "Total_Conversion")
     expected_spend = sum(Decimal(r["Spent"]).quantize(MICROS) for r in raw)
     assert ours["spend"] == expected_spend
-    for gender in ("M", "F"):
+    for raw_gender, gender in (("M", "male"), ("F", "female")):
         assert by_gender[gender]["clicks"] == total(
-            [r for r in raw if r["gender"] == gender], "Clicks"
+            [r for r in raw if r["gender"] == raw_gender], "Clicks"
         )
 
 

@@ -418,7 +418,7 @@ def test_microsoft_ads_daily_report_stops_at_the_footer(lab):
     by_device = {
         r["device"]: r["clicks"] for r in lab.query("clicks", by="device").records()
     }
-    assert by_device == {"Computer": 98, "Smartphone": 90}
+    assert by_device == {"desktop": 98, "mobile": 90}
     assert len(lab.warehouse.rows("SELECT DISTINCT account_id FROM facts")) == 1
     assert lab.warehouse.rows("SELECT DISTINCT channel FROM campaigns") == [("search",)]
 
