@@ -269,3 +269,13 @@ def test_salesforce_opportunities_become_crm_events(lab, shared_data):
 
     assert stored == [(len(raw), total(raw, "amount"))]
     assert won == [(sum(1 for r in raw if r["is_won"] == "true"),)]
+
+
+def test_importing_an_account_file_twice_changes_nothing(lab, shared_data):
+    path = shared_data / FIVETRAN / "linkedin_ad_account_history_data.csv"
+    load(lab, path)
+
+    again = load(lab, path)
+
+    counts = again.counts
+    assert (counts.new, counts.replaced, counts.unchanged) == (0, 0, 1)

@@ -143,7 +143,7 @@ class BatchParser:
                     self.facts.path.name,
                     line,
                     "(whole row)",
-                    _join(cells),
+                    self.located.delimiter.join(cells)[:200],
                     f"a row of {width} fields (it has {len(cells)}; cut off?)",
                 )
             )
@@ -180,10 +180,6 @@ class BatchParser:
 
 def _fits(cells: list[str], width: int) -> bool:
     return len(cells) == width or (len(cells) == width + 1 and cells[-1] == "")
-
-
-def _join(cells: list[str]) -> str:
-    return ",".join(cells)[:200]
 
 
 def _expected(column: str) -> str:

@@ -372,13 +372,28 @@ class Stage:
         )
 
     def _merge_accounts(self) -> ImportCounts:
-        before = self.con.execute("SELECT count(*) FROM accounts").fetchall()[0][0]
         self.con.execute(f"""
-            INSERT INTO accounts
-            SELECT platform, account_id, arg_max(name, updated_at),
-                arg_max(currency, updated_at), arg_max(timezone, updated_at),
-                max(updated_at)
+            CREATE OR REPLACE TEMP TABLE incoming_accounts AS
+            SELECT platform, account_id, arg_max(name, updated_at) AS name,
+                arg_max(currency, updated_at) AS currency,
+                arg_max(timezone, updated_at) AS timezone,
+                max(updated_at) AS updated_at
             FROM {self.table} GROUP BY platform, account_id
+        """)
+        fates = dict(
+            self.con.execute("""
+                SELECT CASE WHEN a.account_id IS NULL THEN 'new'
+                    WHEN (i.name, i.currency, i.timezone)
+                        IS NOT DISTINCT FROM (a.name, a.currency, a.timezone)
+                        OR i.updated_at < a.updated_at THEN 'unchanged'
+                    ELSE 'replaced' END AS fate, count(*)
+                FROM incoming_accounts i LEFT JOIN accounts a
+                    ON a.platform = i.platform AND a.account_id = i.account_id
+                GROUP BY 1
+            """).fetchall()
+        )
+        self.con.execute("""
+            INSERT INTO accounts SELECT * FROM incoming_accounts
             ON CONFLICT (platform, account_id) DO UPDATE SET
                 name = CASE WHEN excluded.updated_at >= accounts.updated_at
                     AND excluded.name <> '' THEN excluded.name ELSE accounts.name END,
@@ -390,11 +405,12 @@ class Stage:
                     THEN excluded.timezone ELSE accounts.timezone END,
                 updated_at = greatest(accounts.updated_at, excluded.updated_at)
         """)
-        after = self.con.execute("SELECT count(*) FROM accounts").fetchall()[0][0]
-        distinct = self.con.execute(
-            f"SELECT count(DISTINCT (platform, account_id)) FROM {self.table}"
-        ).fetchall()[0][0]
-        return ImportCounts(new=after - before, replaced=distinct - (after - before))
+        self.con.execute("DROP TABLE incoming_accounts")
+        return ImportCounts(
+            new=fates.get("new", 0),
+            replaced=fates.get("replaced", 0),
+            unchanged=fates.get("unchanged", 0),
+        )
 
     def _merge_events(self) -> ImportCounts:
         before = self.con.execute("SELECT count(*) FROM events").fetchall()[0][0]
