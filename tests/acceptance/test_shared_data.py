@@ -279,3 +279,17 @@ def test_importing_an_account_file_twice_changes_nothing(lab, shared_data):
 
     counts = again.counts
     assert (counts.new, counts.replaced, counts.unchanged) == (0, 0, 1)
+
+
+def test_kag_asks_for_all_it_lacks_at_once(lab, shared_data):
+    from adreport.errors import MissingFactError
+
+    path = shared_data / "kaggle_kag_conversion" / "KAG_conversion_data.csv"
+
+    with pytest.raises(MissingFactError) as caught:
+        load(lab, path)
+
+    message = str(caught.value)
+    assert "--account" in message
+    assert "--date" in message
+    assert "--currency" in message

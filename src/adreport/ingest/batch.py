@@ -91,6 +91,32 @@ class BatchParser:
         self.index = self._resolve_columns()
         self.date_format: str | None = None
         self.notes: set[str] = set()
+        if self.fmt.kind == "facts":
+            self._require_missing_facts()
+
+    def _require_missing_facts(self) -> None:
+        """Ask at once for everything the file lacks, not one option per attempt."""
+        names_account = {"account_id", "account_name"} & self.index.keys()
+        missing = []
+        if not names_account and not self.facts.account:
+            missing.append("--account NAME (the ad account these numbers belong to)")
+        if not {"date", "hour"} & self.index.keys() and self.facts.day is None:
+            missing.append("--date YYYY-MM-DD (the day these numbers cover)")
+        if not names_account and not self._currency_known():
+            missing.append("--currency CODE (e.g. USD or KRW; the file names none)")
+        if missing:
+            raise MissingFactError(
+                f"{self.facts.path.name} does not say everything adreport needs, and "
+                "adreport does not guess. Pass:\n  " + "\n  ".join(missing)
+            )
+
+    def _currency_known(self) -> bool:
+        if "currency" in self.index or self.header_currency or self.facts.currency:
+            return True
+        stored = self.facts.account and self.facts.known_accounts(
+            self.fmt.platform, self.facts.account
+        )
+        return bool(stored and stored[0])
 
     def _resolve_columns(self) -> dict[str, tuple[int, str]]:
         found: dict[str, tuple[int, str]] = {}
