@@ -11,7 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from adreport.cli.main import Context, cli, console, friendly_errors, out, parse_day
 from adreport.cli.main import out as out_console
 from adreport.cli.output import print_table, to_csv, to_json
-from adreport.errors import AdreportError
+from adreport.errors import AdreportError, ConfigurationError
 from adreport.ingest.importer import ImportOptions, group_companions, import_file
 from adreport.ingest.places import check_currency, check_timezone
 from adreport.ingest.spec import builtin_formats
@@ -54,7 +54,11 @@ def import_command(
     fetched_at: str | None,
     conversion_event: str,
 ) -> None:
-    """Import export files into the warehouse; each file loads whole or not at all."""
+    """Import export files; each loads whole or not at all.
+
+    The format is recognised from the file's header (see `adreport formats`). What a
+    file lacks (its day, currency or account) is asked for, never guessed.
+    """
     from adreport.cli.main import when
 
     options = ImportOptions(
@@ -107,6 +111,15 @@ def _import_one(
         f"{result.rows_rejected:,} rejected",
         highlight=False,
     )
+    stored = counts.new + counts.replaced + counts.unchanged + counts.outdated
+    loaded = result.rows_read - result.rows_rejected
+    if result.kind == "facts" and stored < loaded:
+        out.print(
+            f"  note: {loaded:,} rows added up into {stored:,}: rows of the same day, "
+            "entity and breakdowns (hours, or segments adreport does not keep) "
+            "are one row in the model",
+            highlight=False,
+        )
     for note in result.notes:
         out.print(f"  note: {note}", highlight=False)
     if result.censored:
@@ -157,10 +170,25 @@ def formats_command() -> None:
 )
 @click.option("--from", "start", help="First day, YYYY-MM-DD.")
 @click.option("--to", "end", help="Last day, YYYY-MM-DD.")
-@click.option("--currency", help="Report currency; needed when accounts' differ.")
-@click.option("--where", "where", multiple=True, help="FIELD=VALUE[,VALUE...]")
 @click.option(
-    "--format", "output", type=click.Choice(["table", "csv", "json"]), default="table"
+    "--currency",
+    help="Currency to report in (ISO code); needed when accounts use several.",
+)
+@click.option(
+    "--where",
+    "where",
+    multiple=True,
+    help="FIELD=VALUE[,VALUE...]: keep rows whose field (any dimension, e.g. "
+    "platform, account, campaign, channel, device) is one of the values, by name "
+    "or id, ignoring case. Several --where must all hold.",
+)
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people; csv and json for scripts (NULL is empty / null).",
 )
 @click.option("--lang", type=click.Choice(["en", "ko"]), default="en")
 @click.option(
@@ -180,7 +208,15 @@ def query_command(
     lang: str,
     show_sql: bool,
 ) -> None:
-    """Compute metrics, grouped and filtered, as a table, CSV or JSON."""
+    """Compute metrics, grouped and filtered, as a table, CSV or JSON.
+
+    Metrics: impressions, clicks, spend, conversions, revenue, reach, video_views,
+    engagements, ctr, cpc, cpm, cvr, cpa, roas, roi, frequency, and your own KPIs.
+    Dimensions for --by and --where: date, week, month, platform, account, channel,
+    campaign_type, campaign, ad_group, ad, keyword, age, gender, country, region,
+    device, placement, network, interest, conversion_goal, attribution_setting,
+    source_file.
+    """
     query = MetricQuery(
         metrics=[m.strip() for m in metrics.split(",") if m.strip()],
         by=[b.strip() for b in by.split(",") if b.strip()],
@@ -190,6 +226,11 @@ def query_command(
         where=_where(where),
     )
     settings = ctx.settings
+    if not settings.warehouse_path.is_file():
+        raise ConfigurationError(
+            f"no warehouse in {settings.data_dir} yet: import exports first "
+            "(adreport import FILE), or point --data-dir at your data"
+        )
     with Warehouse(settings.warehouse_path) as warehouse:
         db = DuckDBDatabase(warehouse, Rates(settings.data_dir))
         result = run_query(db, settings.registry(), query)
@@ -248,7 +289,11 @@ def rates_update(ctx: Context, file: Path) -> None:
 )
 @friendly_errors
 def demo_command(out: Path, lang: str) -> None:
-    """Write realistic sample exports, import them and build a report from them."""
+    """Build the demo: sample exports, a warehouse, a report.
+
+    Writes realistic Google Ads, Meta (Korean interface) and Microsoft Advertising
+    exports, imports them into a warehouse of their own and reports the last 30 days.
+    """
     from adreport.demo.run import run_demo
 
     result = run_demo(
@@ -305,7 +350,7 @@ def report_command(
     out_dir: Path | None,
     client: str | None,
 ) -> None:
-    """Write the PDF and HTML report of a period; prints the two file paths."""
+    """Write the PDF and HTML report of a period."""
     from adreport.reports.build import ReportOptions, build_report
     from adreport.reports.i18n import day_range
 
@@ -341,7 +386,7 @@ def report_command(
 @click.pass_obj
 @friendly_errors
 def imports_command(ctx: Context, limit: int) -> None:
-    """What was imported, when, and what each import changed."""
+    """List what was imported, when, and what it changed."""
     from rich.table import Table
 
     with Warehouse(ctx.settings.warehouse_path) as warehouse:

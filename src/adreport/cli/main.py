@@ -19,8 +19,10 @@ from adreport.errors import AdreportError, ImportRejectedError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# Piped or logged output is not cut to 80 columns.
+WIDE = None if sys.stdout.isatty() else 200
 console = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
+out = Console(soft_wrap=True, width=WIDE)
 
 
 class Context:

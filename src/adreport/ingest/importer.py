@@ -60,6 +60,7 @@ class ImportResult:
     censored: int = 0
     notes: list[str] = field(default_factory=list)
     rejects_file: Path | None = None
+    kind: str = "facts"
 
 
 def group_companions(
@@ -166,6 +167,7 @@ def import_file(
         censored,
         notes,
         rejects_file,
+        located.fmt.kind,
     )
 
 
@@ -272,7 +274,8 @@ def _write_rejects(
             handle, fieldnames=["file", "line", "column", "value", "expected"]
         )
         writer.writeheader()
-        writer.writerows(p.as_row() for p in problems)
+        ordered = sorted(problems, key=lambda p: p.line)
+        writer.writerows(p.as_row() for p in ordered)
     return target
 
 
