@@ -1,6 +1,6 @@
 """Check that a change to the import path kept its behaviour, to the last byte.
 
-    python benchmarks/same_imports.py [--before REV]
+    python benchmarks/same_imports.py [--before REV] [--after SRC-FOLDER]
 
 Runs the same imports with the source of REV (default HEAD) and with the working
 tree, each in its own process, and compares everything a user could see: the
@@ -181,6 +181,9 @@ EDGE_ROWS = [
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default="HEAD")
+    parser.add_argument(
+        "--after", type=Path, default=CHECKOUT / "src", help="a src folder to compare"
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -193,7 +196,7 @@ def main() -> None:
         files.mkdir()
         _write_files(files)
         before = _child(old_src, files, folder / "before.json")
-        after = _child(CHECKOUT / "src", files, folder / "after.json")
+        after = _child(args.after, files, folder / "after.json")
     differences = _compare(before, after)
     for line in differences[:40]:
         print(line)

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,10 +17,12 @@ import pyarrow.compute as pc
 from adreport.errors import ImportRejectedError, InputFileError, ParseProblem
 from adreport.ingest.actions import action_table, check_family, family_value_sql
 from adreport.ingest.batch import Batch, BatchParser, FileFacts
+from adreport.ingest.blocks import KEEP, SKIP, STOP, Fate, block_batches
 from adreport.ingest.detect import Located, locate
 from adreport.ingest.facts import fact_table
 from adreport.ingest.reading import TextFile, iter_records, open_text_file
 from adreport.ingest.records import account_table, event_table
+from adreport.ingest.spec import ExportFormat
 from adreport.warehouse import ImportCounts, Warehouse
 from adreport.warehouse.store import Stage, utc_now
 
@@ -208,24 +211,53 @@ def _attach_companion(
 def _batches(
     text_file: TextFile, located: Located, parser: BatchParser
 ) -> Iterator[Batch]:
-    fmt = located.fmt
+    fate = partial(_fate, located.fmt)
+    blocks = block_batches(text_file, located, parser, fate, BATCH_ROWS)
+    if blocks is not None:
+        return blocks
+    return _row_batches(text_file, located, parser, fate, BATCH_ROWS)
+
+
+def _row_batches(
+    text_file: TextFile,
+    located: Located,
+    parser: BatchParser,
+    fate: Fate,
+    batch_rows: int,
+) -> Iterator[Batch]:
+    """The batches as Python's csv module reads the file, record by record."""
     pending: list[tuple[int, list[str]]] = []
     for line, cells in iter_records(
         text_file, located.delimiter, located.header_line + 1
     ):
-        if not any(cell.strip() for cell in cells):
-            continue
-        label = _row_label(cells)
-        if fmt.stop_at_rows_starting and label.startswith(fmt.stop_at_rows_starting):
+        verdict = fate(cells)
+        if verdict == STOP:
             break
-        if fmt.skip_rows_starting and label.startswith(fmt.skip_rows_starting):
+        if verdict == SKIP:
             continue
         pending.append((line, cells))
-        if len(pending) >= BATCH_ROWS:
+        if len(pending) >= batch_rows:
             yield parser.raw(pending)
             pending = []
     if pending:
         yield parser.raw(pending)
+
+
+def _fate(fmt: ExportFormat, cells: list[str]) -> str:
+    """Whether a record is data (KEEP), passed over (SKIP) or ends the table (STOP).
+
+    The block reader keeps, without asking, a row whose first cell starts with a
+    character other than white space or "-" and with none of the format's prefixes:
+    a change here must keep that true.
+    """
+    if not any(cell.strip() for cell in cells):
+        return SKIP
+    label = _row_label(cells)
+    if fmt.stop_at_rows_starting and label.startswith(fmt.stop_at_rows_starting):
+        return STOP
+    if fmt.skip_rows_starting and label.startswith(fmt.skip_rows_starting):
+        return SKIP
+    return KEEP
 
 
 def _row_label(cells: list[str]) -> str:
