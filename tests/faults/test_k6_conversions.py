@@ -80,3 +80,19 @@ def test_a_configured_event_that_is_absent_is_null_with_a_note(lab):
 def test_an_actions_table_alone_is_refused_with_what_to_do(lab):
     with pytest.raises(InputFileError, match="same command"):
         group_companions([lab.write("actions.csv", ACTIONS)], ImportOptions())
+
+
+def test_adding_legs_without_a_total_is_said_at_import(lab):
+    values = (
+        "ad_id,date,_fivetran_id,index,action_type,value,_fivetran_synced,_7_d_click\n"
+        "AD1,2024-05-01,x,0,offsite_conversion.fb_pixel_purchase,90,2024-05-02,90\n"
+        "AD1,2024-05-01,x,1,onsite_conversion.purchase,90,2024-05-02,90\n"
+    )
+    paths = [lab.write("ads.csv", ADS), lab.write("values.csv", values)]
+    options = ImportOptions(currency="USD")
+    [(main, companions)] = group_companions(paths, options)
+
+    result = import_file(lab.warehouse, main, options, companions=companions)
+
+    assert lab.one("revenue", by="ad", ad="AD1")["revenue"] == Decimal(180)
+    assert any("1 ad-day(s) give no total" in note for note in result.notes)

@@ -8,6 +8,7 @@ the ad-day rows of the main table imported in the same command.
 from __future__ import annotations
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from adreport.errors import MissingFactError
 from adreport.ingest.batch import (
@@ -47,6 +48,24 @@ def family_value_sql(family_name: str) -> str:
     legs = ", ".join(f"'{leg}'" for leg in family.legs)
     legs_sum = f"sum(value) FILTER (WHERE action_type IN ({legs}))"
     return f"COALESCE({', '.join(totals)}, {legs_sum})"
+
+
+def ad_days_adding_legs(actions: pa.Table, family_name: str) -> int:
+    """Ad-days whose family count is the sum of two or more legs (no total given).
+
+    Worth telling: if a platform reports one conversion under two legs, the sum
+    counts it twice, and only the reader can know which case theirs is.
+    """
+    family = META_FAMILIES[family_name]
+    keys = ["ad_id", "date"]
+    types = actions["action_type"]
+    with_total = actions.filter(pc.is_in(types, pa.array(family.totals)))
+    totalled = set(zip(*(with_total[k].to_pylist() for k in keys), strict=True))
+    legs = actions.filter(pc.is_in(types, pa.array(family.legs)))
+    counted = legs.group_by(keys).aggregate([("action_type", "count_distinct")])
+    several = counted.filter(pc.greater(counted["action_type_count_distinct"], 1))
+    pairs = zip(*(several[k].to_pylist() for k in keys), strict=True)
+    return sum(1 for pair in pairs if pair not in totalled)
 
 
 def check_family(name: str) -> str:

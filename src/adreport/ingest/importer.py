@@ -15,7 +15,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from adreport.errors import ImportRejectedError, InputFileError, ParseProblem
-from adreport.ingest.actions import action_table, check_family, family_value_sql
+from adreport.ingest.actions import (
+    action_table,
+    ad_days_adding_legs,
+    check_family,
+    family_value_sql,
+)
 from adreport.ingest.batch import Batch, BatchParser, FileFacts
 from adreport.ingest.blocks import KEEP, SKIP, STOP, Fate, block_batches
 from adreport.ingest.detect import Located, locate
@@ -195,16 +200,21 @@ def _attach_companion(
     event = check_family(options.conversion_event)
     window = located.fmt.provisional_days or main_parser.fmt.provisional_days
     stage.first_settled_day = main.fetched_at.date() - timedelta(days=window)
+    actions = pa.concat_tables(tables)
     matched, added = stage.attach_actions(
-        pa.concat_tables(tables),
-        located.fmt.measure,
-        family_value_sql(event),
-        options.account,
+        actions, located.fmt.measure, family_value_sql(event), options.account
     )
     main_parser.notes.add(
         f"{path.name}: {located.fmt.measure} of '{event}' attached to {matched} "
         f"ad-day(s), {added} ad-day(s) with actions only"
     )
+    summed = ad_days_adding_legs(actions, event)
+    if summed:
+        main_parser.notes.add(
+            f"{path.name}: {summed} ad-day(s) give no total for '{event}', so its "
+            "website, on-site and app counts were added together; if your account "
+            "reports one conversion under two of them, those days count it twice"
+        )
     return problems
 
 
