@@ -107,6 +107,7 @@ def import_file(
     companions: list[Path] | None = None,
 ) -> ImportResult:
     """Parse, check and merge one file; raises ImportRejectedError on bad values."""
+    path = path.absolute()  # the provenance every row keeps names the file fully
     text_file = open_text_file(path, options.encoding)
     located = locate(text_file, options.format)
     log.info("%s: reading as %s", path, located.fmt.title)
