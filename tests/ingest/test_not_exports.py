@@ -33,3 +33,10 @@ def test_non_text_files_are_refused_with_what_to_do(lab, name, content, says):
 def test_a_folder_is_refused(lab):
     with pytest.raises(InputFileError, match="is a folder"):
         import_file(lab.warehouse, lab.folder, ImportOptions())
+
+
+def test_an_empty_file_is_called_empty(lab):
+    path = lab.write("empty.csv", "\n\n")
+
+    with pytest.raises(InputFileError, match="is empty"):
+        import_file(lab.warehouse, path, ImportOptions())

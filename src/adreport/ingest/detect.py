@@ -77,7 +77,9 @@ def _delimiter_or_none(line: str) -> str | None:
 
 def _unknown_format_message(text_file: TextFile) -> str:
     first = next((line for line in text_file.head if line.strip()), "")
-    known = "\n".join(f"  {f.name:<28} {f.title}" for f in builtin_formats())
+    formats = builtin_formats()
+    width = max(len(f.name) for f in formats)
+    known = "\n".join(f"  {f.name:<{width}}  {f.title}" for f in formats)
     return (
         f"{text_file.path}: not a format adreport knows "
         f"(first line: {first[:100]!r}).\n"

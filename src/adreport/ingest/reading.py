@@ -55,6 +55,8 @@ def open_text_file(path: Path, encoding: str | None = None) -> TextFile:
                 head.append(line.rstrip("\r\n"))
         except UnicodeDecodeError as exc:
             raise _undecodable(path, chosen, len(head) + 1) from exc
+    if not any(line.strip() for line in head):
+        raise InputFileError(f"{path} is empty: export the report again")
     return TextFile(path, chosen, head)
 
 
