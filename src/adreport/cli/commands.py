@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -131,27 +132,32 @@ def _import_one(
 
 
 def _currency_option(value: str | None) -> str | None:
-    if value is None:
-        return None
-    code = check_currency(value)
-    if code is None:
-        raise click.BadParameter(
-            f"{value!r} is not an ISO 4217 currency code (e.g. USD, KRW, EUR)",
-            param_hint="--currency",
-        )
-    return code
+    return _checked(
+        value,
+        check_currency,
+        "an ISO 4217 currency code (e.g. USD, KRW, EUR)",
+        "--currency",
+    )
 
 
 def _timezone_option(value: str | None) -> str | None:
+    return _checked(
+        value,
+        check_timezone,
+        "an IANA time zone (e.g. Asia/Seoul, Europe/London)",
+        "--timezone",
+    )
+
+
+def _checked(
+    value: str | None, check: Callable[[str], str | None], expected: str, option: str
+) -> str | None:
     if value is None:
         return None
-    zone = check_timezone(value)
-    if zone is None:
-        raise click.BadParameter(
-            f"{value!r} is not an IANA time zone (e.g. Asia/Seoul, Europe/London)",
-            param_hint="--timezone",
-        )
-    return zone
+    found = check(value)
+    if found is None:
+        raise click.BadParameter(f"{value!r} is not {expected}", param_hint=option)
+    return found
 
 
 @cli.command("formats")

@@ -19,7 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from adreport.errors import ConfigurationError
-from adreport.model import KEY_COLUMNS
+from adreport.model import KEY_COLUMNS, MEASURES
 from adreport.warehouse.schema import TABLES
 
 log = logging.getLogger(__name__)
@@ -27,18 +27,7 @@ log = logging.getLogger(__name__)
 KEYS = ", ".join(KEY_COLUMNS)
 KEY_MATCH = " AND ".join(f"f.{k} = i.{k}" for k in KEY_COLUMNS)
 SAME_VALUES = " AND ".join(
-    f"f.{m} IS NOT DISTINCT FROM i.{m}"
-    for m in (
-        "impressions",
-        "clicks",
-        "reach",
-        "video_views",
-        "engagements",
-        "conversions",
-        "spend",
-        "revenue",
-        "currency",
-    )
+    f"f.{m} IS NOT DISTINCT FROM i.{m}" for m in (*MEASURES, "currency")
 )
 FACT_COLUMNS = (
     f"{KEYS}, impressions, clicks, reach, video_views, engagements, conversions, "
@@ -128,18 +117,7 @@ class Warehouse:
         )
 
 
-MEASURE_COLUMNS = frozenset(
-    (
-        "impressions",
-        "clicks",
-        "reach",
-        "video_views",
-        "engagements",
-        "conversions",
-        "spend",
-        "revenue",
-    )
-)
+MEASURE_COLUMNS = frozenset(MEASURES)
 COPIED_FROM_FILE = frozenset(
     ("platform", "grain", "currency", "fetched_at", "source_file", "timezone")
 )
