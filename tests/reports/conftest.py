@@ -4,7 +4,9 @@ Period A (2024-03-01 to 03-07) and the week before it hold USD rows of a Google 
 account in New York (12 campaigns) and a Meta account in Seoul, plus a late file
 with one rejected row. Period B (2024-04-01 to 04-02) has spend but no revenue and
 no conversions. Period C (2024-05-01 to 05-03) mixes a KRW Naver account with USD.
-The raw rows are kept so tests can compute every KPI on their own.
+The raw rows are kept so tests can compute every KPI on their own. A second, lean
+world (further down) holds what the first lacks: no client name, revenue-only rows,
+periods without revenue or conversions, and more than two years of data.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import subprocess
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from html import unescape
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -298,3 +302,185 @@ def tile_value(html: str, metric: str) -> str:
     )
     assert found, f"no tile for {metric}"
     return found[1]
+
+
+# A second world with no client name, margin or targets, for what readers saw go
+# wrong: a period with revenue rows only (Meta actions without a campaign), periods
+# without revenue (ranked by CPA) and without conversions (ranked by CTR), an
+# account in Etc/GMT+5, and 29 months of one campaign every third day with a ROAS
+# far below 0.1 for weekly and monthly trends.
+SHOP, LEADS, BING = ("meta", "444"), ("google-ads", "555"), ("microsoft-ads", "666")
+POSIX_ZONE = "Etc/GMT+5"
+REVENUE_ONLY = (date(2023, 6, 5), date(2023, 6, 11))
+NO_REVENUE = (date(2023, 7, 3), date(2023, 7, 9))
+NO_CONVERSIONS = (date(2023, 8, 7), date(2023, 8, 13))
+LONG = (date(2021, 1, 1), date(2023, 5, 31))
+LONG_FETCHED = datetime(2023, 5, 31, 12)
+LEAD_CAMPAIGNS = (
+    (LEADS, "g1", "PMax | Leads", "Performance Max"),
+    (LEADS, "g2", "Display | Retarget", "Display"),
+    (LEADS, "g3", "Brand search", "Search"),
+    (BING, "b1", "Bing | Leads", "Search & content"),
+    (SHOP, "", "", ""),  # ad rows of Meta actions: no campaign id
+)
+LEAN_COLUMNS = (*COLUMNS, "ad_id")
+ACCOUNTS = {
+    SHOP: ("Shop Social", POSIX_ZONE),
+    LEADS: ("Lead Gen", NEW_YORK),
+    BING: ("Bing Leads", NEW_YORK),
+}
+
+
+def _lean_row(
+    day: date, account: tuple[str, str], **values: object
+) -> dict[str, object]:
+    name, zone = ACCOUNTS[account]
+    row: dict[str, object] = {
+        "date": day,
+        "platform": account[0],
+        "account_id": account[1],
+        "account_name": name,
+        "currency": "USD",
+        "timezone": zone,
+    }
+    return row | values
+
+
+def _lead_rows() -> list[dict[str, object]]:
+    rows = []
+    for offset, day in enumerate(_days(*NO_REVENUE)):
+        for n, (account, campaign, name, kind) in enumerate(LEAD_CAMPAIGNS):
+            rows.append(
+                _lean_row(
+                    day,
+                    account,
+                    campaign_id=campaign,
+                    campaign_name=name,
+                    campaign_type=kind,
+                    ad_id="" if campaign else "ad-7",
+                    impressions=2000 + 100 * n + offset,
+                    clicks=30 + 7 * n + offset,
+                    spend=Decimal("40.00") + 11 * n + offset,
+                    conversions=Decimal(
+                        0 if campaign == "g2" else 1 + (n + offset) % 3
+                    ),
+                )
+            )
+    for offset, day in enumerate(_days(*NO_CONVERSIONS)):
+        for n, campaign in enumerate(("g1", "g3")):
+            rows.append(
+                _lean_row(
+                    day,
+                    LEADS,
+                    campaign_id=campaign,
+                    campaign_name=LEAD_CAMPAIGNS[2 * n][2],
+                    campaign_type=LEAD_CAMPAIGNS[2 * n][3],
+                    impressions=1500 + 400 * n,
+                    clicks=20 + 9 * n + offset,
+                    spend=Decimal("25.00") + offset,
+                )
+            )
+    return rows
+
+
+def _long_rows() -> list[dict[str, object]]:
+    rows = []
+    for n, day in enumerate(_days(*LONG)[::3]):
+        rows.append(
+            _lean_row(
+                day,
+                LEADS,
+                campaign_id="g4",
+                campaign_name="Always on",
+                campaign_type="Search",
+                impressions=900 + n % 13,
+                clicks=15 + n % 7,
+                spend=Decimal("30.00") + n % 17 * Decimal("4.25"),
+                conversions=Decimal(n % 3),
+                revenue=Decimal("0.40") + n % 5 * Decimal("0.35"),
+            )
+        )
+    return rows
+
+
+@dataclass
+class LeanWorld(World):
+    fetched: dict[date, datetime] = field(default_factory=dict)
+
+    def provisional(self, day: date) -> bool:
+        fetched = self.fetched[day]
+        return day >= fetched.date() - timedelta(days=3)
+
+
+def make_lean_world(folder: Path) -> LeanWorld:
+    data_dir = folder / "data"
+    world = LeanWorld(data_dir)
+    inputs = folder / "exports"
+    inputs.mkdir(parents=True)
+    revenue_only = [
+        _lean_row(day, SHOP, campaign_id="", ad_id="ad-7", revenue=Decimal(value))
+        for day, value in (
+            (date(2023, 6, 6), "60061.00"),
+            (date(2023, 6, 9), "1164.10"),
+        )
+    ]
+    later = [*revenue_only, *_lead_rows()]
+    long = _long_rows()
+    world.rows = [*long, *later]
+    september = datetime(2023, 9, 1, 12)
+    world.fetched = {r["date"]: LONG_FETCHED for r in long}
+    world.fetched |= {r["date"]: september for r in later}
+    _write(inputs / "long.csv", LEAN_COLUMNS, long)
+    _write(inputs / "later.csv", LEAN_COLUMNS, later)
+
+    data_dir.mkdir()
+    with Warehouse(data_dir / "warehouse.duckdb") as warehouse:
+        for name, fetched in (("long.csv", LONG_FETCHED), ("later.csv", september)):
+            import_file(warehouse, inputs / name, ImportOptions(fetched_at=fetched))
+    return world
+
+
+@pytest.fixture(scope="session")
+def lean(tmp_path_factory: pytest.TempPathFactory) -> LeanWorld:
+    return make_lean_world(tmp_path_factory.mktemp("lean-world"))
+
+
+LEAN_MADE_AT = datetime(2023, 9, 2, 9, 0, tzinfo=UTC)
+
+
+def notes_of(html: str) -> list[str]:
+    """The notes as a reader reads them, one string per bullet."""
+    section = re.search(r'<section class="notes">(.*?)</section>', html, re.S)
+    assert section, "no notes section"
+    return [
+        unescape(re.sub(r"\s+", " ", item)).strip()
+        for item in re.findall(r"<li>(.*?)</li>", section[1], re.S)
+    ]
+
+
+def chart_svg(html: str, name: str) -> ElementTree.Element:
+    figure = re.search(rf'data-chart="{name}">(.*?)</figure>', html, re.S)
+    assert figure, f"no chart {name}"
+    svg = re.search(r"<svg.*</svg>", figure[1], re.S)
+    assert svg, f"chart {name} has no SVG"
+    return ElementTree.fromstring(svg[0])
+
+
+def axis_labels(svg: ElementTree.Element, titled: str) -> list[str]:
+    """Tick labels of the axis whose description names `titled` ("X-axis", "ROAS")."""
+    for group in svg.iter(f"{SVG}g"):
+        if titled in group.get("aria-label", ""):
+            return [
+                text.text or ""
+                for inner in group.iter(f"{SVG}g")
+                if "role-axis-label" in inner.get("class", "")
+                for text in inner.iter(f"{SVG}text")
+            ]
+    return []
+
+
+def bars(svg: ElementTree.Element) -> list[ElementTree.Element]:
+    return [p for p in svg.iter(f"{SVG}path") if p.get("aria-roledescription") == "bar"]
+
+
+SVG = "{http://www.w3.org/2000/svg}"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 import sys
 
-from tests.reports.conftest import PERIOD_A
+from tests.reports.conftest import MADE_AT, PERIOD_A
 
 
 def adreport(data_dir, *args):
@@ -57,3 +59,19 @@ def test_report_command_explains_what_to_fix(world, tmp_path):
     assert empty.returncode == 2
     assert "import exports first with `adreport import FILE`" in empty.stderr
     assert list(tmp_path.glob("*.pdf")) == []
+
+
+def test_report_files_are_readable_like_any_file_the_user_makes(world, tmp_path):
+    masks = {}
+    for mask in (0o022, 0o027):
+        previous = os.umask(mask)
+        try:
+            files = world.build(
+                tmp_path / oct(mask), start=PERIOD_A[0], end=PERIOD_A[1], now=MADE_AT
+            )
+        finally:
+            os.umask(previous)
+        masks[mask] = {stat.S_IMODE(p.stat().st_mode) for p in (files.pdf, files.html)}
+
+    assert masks == {0o022: {0o644}, 0o027: {0o640}}
+    assert [p.name for p in (tmp_path / oct(0o022)).iterdir() if p.name[0] == "."] == []

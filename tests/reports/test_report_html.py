@@ -23,7 +23,7 @@ CENT = Decimal("0.01")
 
 def totals(rows):
     return {
-        k: sum((Decimal(str(r[k])) for r in rows if r[k] is not None), Decimal(0))
+        k: sum((Decimal(str(r[k])) for r in rows if r.get(k) is not None), Decimal(0))
         for k in ("impressions", "clicks", "spend", "conversions", "revenue")
     }
 
@@ -87,9 +87,12 @@ def test_null_metrics_show_na_never_zero_and_the_notes_say_why(world, tmp_path):
     assert tile_value(page, "conversions") == "0"
     for metric in ("revenue", "roas", "roi", "cpa"):
         assert tile_value(page, metric) == "n/a", metric
-    assert "Revenue is shown as n/a: no data reports revenue." in page
-    assert "CPA is shown as n/a: conversions is 0." in page
-    assert "Meta account Acme Social (222) reports no revenue" in page
+    assert (
+        "Revenue, ROAS and ROI are n/a: no account reports revenue in this period."
+        in page
+    )
+    assert "CPA is n/a: total conversions is 0." in page
+    assert "ROI counts" not in page  # ROI is n/a: how it counts revenue is moot
 
 
 def test_hostile_names_are_text_and_the_page_loads_nothing(html_a):
@@ -158,6 +161,7 @@ def test_a_period_without_data_shows_it_in_every_chart(world, tmp_path):
             or "No account reports an age, gender or device breakdown" in body
         ), name
     assert tile_value(page, "spend") == "n/a"
+    assert "No account has data for Mar 1, 2023 – Mar 7, 2023" in page
 
 
 def test_campaigns_are_ranked_by_roas_best_and_worst_five(world, html_a):
@@ -185,10 +189,13 @@ def test_notes_say_what_the_reader_must_know(world, html_a):
     )
 
     assert "Provisional days: Mar 5, 2024 – Mar 7, 2024." in notes
-    assert "Mar 7, 2024 was not over yet in America/New_York" in notes
-    assert "Asia/Seoul when" not in notes
+    assert "Mar 7, 2024 was not over yet in America/New_York (UTC−05:00) " in notes
+    assert "Asia/Seoul (UTC+09:00) when" not in notes
     assert "1 row(s) of late.csv were rejected at import" in notes
-    assert "different time zones (America/New_York, Asia/Seoul)" in notes
+    assert (
+        "different time zones (America/New_York (UTC−05:00), Asia/Seoul (UTC+09:00))"
+        in notes
+    )
     assert (
         "Meta account Acme Social (222) has no rows that can be split by age or "
         "gender" in notes

