@@ -18,6 +18,8 @@ from rich.table import Table
 
 from adreport.metrics.query import QueryResult
 from adreport.reports.formatting import format_metric
+from adreport.reports.i18n import text
+from adreport.reports.notes import query_notes
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -81,16 +83,17 @@ def print_table(result: QueryResult, console: Console, lang: str = "en") -> None
         ]
         table.add_row(*cells)
     console.print(table)
-    period = f"{result.start} to {result.end}" if result.start else "no data"
-    console.print(f"[dim]{period}, amounts in {result.currency or '-'}[/dim]")
-    for note in result.notes:
-        console.print(f"[yellow]note:[/yellow] {note}")
-    if result.provisional_days:
-        days = result.provisional_days
-        console.print(
-            f"[yellow]note:[/yellow] {len(days)} day(s) still provisional "
-            f"({days[0]} to {days[-1]}): the platform may still restate them"
+    currency = result.currency or "-"
+    if result.start:
+        period = text(
+            "query_period", lang, start=result.start, end=result.end, currency=currency
         )
+    else:
+        period = text("query_no_data", lang, currency=currency)
+    console.print(f"[dim]{period}[/dim]")
+    label = text("note_label", lang)
+    for note in query_notes(result, lang):
+        console.print(f"[yellow]{label}[/yellow] {note}")
 
 
 def _plain(value: Any) -> str:

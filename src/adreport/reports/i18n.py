@@ -122,6 +122,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "spend_axis": ("Spend", "광고비"),
     "roas_axis": ("ROAS", "ROAS"),
     "share_value": ("{share} of spend", "광고비의 {share}"),
+    "query_period": (
+        "{start} to {end}, amounts in {currency}",
+        "{start} ~ {end}, 금액 단위: {currency}",
+    ),
+    "query_no_data": (
+        "no data, amounts in {currency}",
+        "데이터 없음, 금액 단위: {currency}",
+    ),
+    "note_label": ("note:", "참고:"),
 }
 
 PERIOD_NAMES: dict[str, tuple[str, str]] = {

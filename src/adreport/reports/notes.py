@@ -21,7 +21,7 @@ from adreport.errors import ConfigurationError
 from adreport.metrics.dimensions import dimension
 from adreport.metrics.formula import BinOp, Neg, Node, names_in
 from adreport.metrics.fx import RateUse
-from adreport.metrics.query import Database, MetricQuery, run_query
+from adreport.metrics.query import Database, MetricQuery, QueryResult, run_query
 from adreport.metrics.registry import CORE, Registry
 from adreport.reports import i18n
 from adreport.reports.content import Provenance, ReportContent
@@ -503,3 +503,51 @@ def day_ranges(
 
 def _count(value: int, lang: str) -> str:
     return format_decimal(value, "#,##0", locale=LOCALES[lang])
+
+
+def query_notes(result: QueryResult, lang: str) -> list[str]:
+    """The notes of a query result for `adreport query`, in the reader's language.
+
+    English keeps the query layer's own words; Korean is written from its data
+    (accounts left out, time zones, provisional days), and a note with no data
+    behind it is shown as the query layer wrote it.
+    """
+    days = result.provisional_days
+    if lang != "ko":
+        lines = list(result.notes)
+        if days:
+            lines.append(
+                f"{len(days)} day(s) still provisional ({days[0]} to {days[-1]}): "
+                "the platform may still restate them"
+            )
+        return lines
+
+    lines = [
+        _left_out_line(a.platform, a.account_id, a.asked, lang) for a in result.left_out
+    ]
+    zones = result.time_zones
+    if zones and result.start and result.end:
+        shown = [i18n.zone_with_offset(z, result.start, result.end) for z in zones]
+        lines.append(note("time_zones", lang, zones=", ".join(shown)))
+    written = {a.text for a in result.left_out}
+    lines += [
+        line
+        for line in result.notes
+        if line not in written and not (zones and all(z in line for z in zones))
+    ]
+    if days:
+        shown_days = f"{days[0]}" if len(days) == 1 else f"{days[0]} ~ {days[-1]}"
+        lines.append(note("provisional_query", lang, n=len(days), days=shown_days))
+    return lines
+
+
+def _left_out_line(
+    platform: str, account: str, asked: tuple[str, ...], lang: str
+) -> str:
+    return note(
+        "left_out",
+        lang,
+        platform=i18n.value_name(platform, lang),
+        account=account,
+        asked=_split_by(list(asked), lang),
+    )
