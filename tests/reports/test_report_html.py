@@ -202,3 +202,14 @@ def test_notes_say_what_the_reader_must_know(world, html_a):
     )
     assert "ROI counts 40% of revenue as gross profit" in notes
     assert "converted" not in notes  # one currency: nothing was converted
+
+
+def test_last_month_is_compared_with_the_whole_month_before(world, tmp_path):
+    files = world.build(tmp_path, period="last-month", currency="USD", now=MADE_AT)
+    page = files.html.read_text(encoding="utf-8")
+
+    assert (files.period.start.isoformat(), files.period.end.isoformat()) == (
+        "2024-02-01",
+        "2024-02-29",
+    )
+    assert "Jan 1, 2024 – Jan 31, 2024 (previous month)" in page
