@@ -24,7 +24,11 @@ def format_metric(value: Any, metric: Metric, currency: str, lang: str = "en") -
     if metric.unit == "money":
         return format_currency(Decimal(str(value)), currency or "USD", locale=locale)
     if metric.unit == "ratio":
-        return format_percent(value, "#,##0.00%", locale=locale)
+        # Below 0.1 % two decimals would show every ad as 0.01 %: keep the digits.
+        small = 0 < abs(value) < 0.001
+        return format_percent(
+            value, "#,##0.00##%" if small else "#,##0.00%", locale=locale
+        )
     if metric.unit == "multiple":
         return format_decimal(value, "#,##0.00", locale=locale) + "x"
     if metric.unit == "count":
