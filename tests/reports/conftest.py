@@ -28,6 +28,7 @@ from adreport.config import Settings, load_settings
 from adreport.ingest.importer import ImportOptions, import_file
 from adreport.reports.build import ReportFiles, ReportOptions, build_report
 from adreport.warehouse import Warehouse
+from tests.conftest import missing
 
 NEW_YORK, SEOUL = "America/New_York", "Asia/Seoul"
 SCRIPT_NAME = "<script>alert(1)</script>"
@@ -283,7 +284,7 @@ def pdf_text(path: Path) -> str:
     """The PDF's text as poppler's pdftotext extracts it (pages split by \\f)."""
     tool = shutil.which("pdftotext")
     if tool is None:
-        pytest.skip("pdftotext is missing: sudo apt-get install -y poppler-utils")
+        missing("pdftotext is missing: sudo apt-get install -y poppler-utils")
     done = subprocess.run(
         [tool, "-layout", str(path), "-"],
         capture_output=True,

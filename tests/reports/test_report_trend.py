@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
-from pathlib import Path
 
 import pytest
 
@@ -21,7 +20,6 @@ from tests.reports.conftest import (
     chart_svg,
 )
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 WEEKS = (date(2021, 10, 1), date(2022, 12, 31))
 TITLE = r'data-chart="trend">\s*<figcaption class="chart-title">([^<]*)<'
 
@@ -142,20 +140,21 @@ def test_without_revenue_no_roas_axis_or_line_is_drawn(lean, tmp_path):
     )
 
 
-@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data is not there")
-def test_real_exports_without_revenue_over_a_day_range_and_eight_years(tmp_path):
+def test_real_exports_without_revenue_over_a_day_range_and_eight_years(
+    tmp_path, shared_data
+):
     """The A/B bidding test (USD) and the KAG ads (EUR, one day), as a user ran them."""
     world = World(tmp_path / "data")
     world.data_dir.mkdir()
     with Warehouse(world.settings.warehouse_path) as warehouse:
         import_file(
             warehouse,
-            SHARED_DATA / "kaggle_ab_test_bidding" / "test_group.csv",
+            shared_data / "kaggle_ab_test_bidding" / "test_group.csv",
             ImportOptions(account="ab"),
         )
         import_file(
             warehouse,
-            SHARED_DATA / "kaggle_kag_conversion" / "KAG_conversion_data.csv",
+            shared_data / "kaggle_kag_conversion" / "KAG_conversion_data.csv",
             ImportOptions(account="kag", currency="EUR", day=date(2017, 8, 20)),
         )
     days = build(world, tmp_path / "en", date(2019, 8, 16), None, compare="year")
