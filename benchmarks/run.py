@@ -1,6 +1,7 @@
 """How fast adreport imports exports and answers dashboard queries, in how much memory.
 
     python benchmarks/run.py [--rows 1000000] [--fact-rows 10000000] [--quick]
+                             [--only import|query|report] [--source GIT-REV]
 
 Every figure is a median of several runs, each in a fresh child process so that its
 peak resident memory (getrusage's ru_maxrss) belongs to that run alone. Files and
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -58,6 +60,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="adreport-bench-") as scratch:
         folder = Path(args.work_dir or scratch)
         folder.mkdir(parents=True, exist_ok=True)
+        if args.source:
+            os.environ["PYTHONPATH"] = str(_archive(args.source, Path(scratch)))
         table: list[tuple[str, str, str]] = []
         if args.only in (None, "import"):
             _import_figures(folder, args.rows, runs, args.quick, table)
@@ -77,6 +81,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="one run of each")
     parser.add_argument("--work-dir", help="keep generated files here and reuse them")
     parser.add_argument("--only", choices=["import", "query", "report"])
+    parser.add_argument(
+        "--source", metavar="REV", help="measure the adreport of a git revision"
+    )
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("child_args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -295,6 +302,18 @@ CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
     "query": query_child,
     "report": report_child,
 }
+
+
+def _archive(rev: str, folder: Path) -> Path:
+    """The `src` folder of revision `rev`, unpacked into `folder`."""
+    checkout = Path(__file__).resolve().parents[1]
+    packed = subprocess.run(
+        ["git", "-C", str(checkout), "archive", rev, "src"],
+        capture_output=True,
+        check=True,
+    )
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=packed.stdout, check=True)
+    return folder / "src"
 
 
 def _child(kind: str, *args: Any) -> Any:

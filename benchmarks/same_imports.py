@@ -332,6 +332,15 @@ def _scenarios(files: Path) -> list[tuple[str, list[tuple[Path, dict[str, Any]]]
             ],
         ),
         ("duplicates", [(files / "duplicates.csv", {"format": bench})]),
+        (
+            "big fetched while its last days were provisional",
+            [
+                (
+                    files / "big.csv",
+                    {"format": bench, "fetched_at": datetime(2024, 2, 20)},
+                )
+            ],
+        ),
     ]
     scenarios += _shared_scenarios()
     return scenarios
