@@ -366,6 +366,17 @@ def _shared_scenarios() -> list[tuple[str, list[tuple[Path, dict[str, Any]]]]]:
             [(Path(f"{meta}_data.csv"), {**everything, "companions": companions})],
         )
     ]
+    fivetran = SHARED / "fivetran_dbt_ad_reporting"
+    found.append(
+        (
+            "shared google accounts, then stats in their currency",
+            [
+                (fivetran / "google_ads_account_history_data.csv", {}),
+                (fivetran / "google_ads_campaign_stats_data.csv", {}),
+                (fivetran / "google_ads_ad_stats_data.csv", {}),
+            ],
+        )
+    )
     for path in sorted(SHARED.rglob("*.csv")):
         found.append((f"shared {path.name} strict", [(path, {"account": "shared"})]))
         found.append((f"shared {path.name} given all", [(path, dict(everything))]))

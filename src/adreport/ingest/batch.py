@@ -318,7 +318,7 @@ def check_codes(
 
 
 def constant(value: str, rows: int) -> pa.Array:
-    return pa.array([value] * rows, pa.string())
+    return pa.repeat(pa.scalar(value, pa.string()), rows)
 
 
 def provisional_flags(days: pa.Array, fetched_at: datetime, window: int) -> pa.Array:

@@ -73,7 +73,9 @@ def fact_table(parser: BatchParser, batch: Batch) -> pa.Table:
     out["provisional"] = provisional_flags(
         out["date"], parser.facts.fetched_at, parser.fmt.provisional_days
     )
-    out["fetched_at"] = pa.array([parser.facts.fetched_at] * rows, pa.timestamp("us"))
+    out["fetched_at"] = pa.repeat(
+        pa.scalar(parser.facts.fetched_at, pa.timestamp("us")), rows
+    )
     out["source_file"] = constant(str(parser.facts.path), rows)
     out["source_line"] = batch.lines
     _descriptions(parser, batch, text, out)
@@ -119,7 +121,7 @@ def _days(parser: BatchParser, batch: Batch) -> pa.Array:
         f"{parser.facts.path.name} has no date column: pass --date YYYY-MM-DD "
         "(the day these numbers cover); adreport does not guess it",
     )
-    return pa.array([day] * batch.rows, pa.date32())
+    return pa.repeat(pa.scalar(day, pa.date32()), batch.rows)
 
 
 def _entity_ids(
@@ -196,13 +198,26 @@ def _known_currencies(
         )
         assert stored is not None
         lookup[(platform, account)] = stored[0]
-    return pa.array(
-        [
-            lookup[(p, a)]
-            for p, a in zip(platforms.to_pylist(), accounts.to_pylist(), strict=True)
-        ],
-        pa.string(),
-    )
+    return _look_up_pairs(platforms, accounts, lookup)
+
+
+def _look_up_pairs(
+    firsts: pa.Array, seconds: pa.Array, lookup: dict[tuple[str, str], str]
+) -> pa.Array:
+    """`lookup[(first, second)]` for every row, without a Python loop over rows."""
+    left = sorted({first for first, _ in lookup})
+    right = sorted({second for _, second in lookup})
+    width = len(right)
+
+    def code(values: pa.Array, known: list[str]) -> pa.Array:
+        return pc.cast(pc.index_in(values, pa.array(known, pa.string())), pa.int64())
+
+    rows = pc.add(pc.multiply(code(firsts, left), width), code(seconds, right))
+    pairs = [
+        left.index(first) * width + right.index(second) for first, second in lookup
+    ]
+    found = pc.index_in(rows, pa.array(pairs, pa.int64()))
+    return pc.take(pa.array(list(lookup.values()), pa.string()), found)
 
 
 def _refuse_conflict(parser: BatchParser, found: list[str], given: str | None) -> None:
