@@ -42,7 +42,7 @@ Record = tuple[int, list[str]]  # (line, cells), as the row reader yields them
 Pieces = Generator["Rows | Record", None, str | None]
 
 ENCODINGS = ("utf-8", "utf-8-sig")
-BLOCK_BYTES = 1 << 22
+BLOCK_BYTES = 1 << 20  # pyarrow keeps a few dozen blocks read ahead
 # str.strip() removes these; a first cell starting with none of them, nor with "-",
 # is the row's label as it stands.
 WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
