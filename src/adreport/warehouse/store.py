@@ -11,6 +11,7 @@ import logging
 import shutil
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -206,6 +207,8 @@ class Stage:
         self.columns: list[str] = []
         self.parts: list[StagePart] = []
         self.writer: pq.ParquetWriter | None = None
+        self.writing: ThreadPoolExecutor | None = None
+        self.written: Future[None] | None = None
         self.place: Path | None = None
         self.is_table = False
 
@@ -219,9 +222,21 @@ class Stage:
         part = self.parts[-1] if self.parts else None
         if part is None or not part.holds(batch):
             part = self._new_part(batch)
-        assert self.writer is not None
-        self.writer.write_table(batch.select(part.varying))
+        self._write(batch.select(part.varying))
         self.rows += batch.num_rows
+
+    def _write(self, rows: pa.Table) -> None:
+        """Write in another thread while the next batch is parsed; one at a time."""
+        self._wait_for_writing()
+        assert self.writer is not None
+        if self.writing is None:
+            self.writing = ThreadPoolExecutor(1, thread_name_prefix="stage")
+        self.written = self.writing.submit(self.writer.write_table, rows)
+
+    def _wait_for_writing(self) -> None:
+        if self.written is not None:
+            written, self.written = self.written, None
+            written.result()
 
     def _new_part(self, batch: pa.Table) -> StagePart:
         """A new file for rows whose one-value columns differ from the last part's."""
@@ -236,9 +251,12 @@ class Stage:
         return part
 
     def _close_writer(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            self.writer = None
+        try:
+            self._wait_for_writing()
+        finally:
+            if self.writer is not None:
+                self.writer.close()
+                self.writer = None
 
     def _ready(self) -> None:
         """The view over every part, once all rows are written."""
@@ -325,7 +343,12 @@ class Stage:
         return int(count)
 
     def drop(self) -> None:
-        self._close_writer()
+        try:
+            self._close_writer()
+        except Exception:  # the import has failed already; its rows are discarded
+            log.warning("staged rows of import %d not written", self.import_id)
+        if self.writing is not None:
+            self.writing.shutdown()
         kind = "TABLE" if self.is_table else "VIEW"
         self.con.execute(f"DROP {kind} IF EXISTS {self.table}")
         self.con.execute("DROP TABLE IF EXISTS incoming")
