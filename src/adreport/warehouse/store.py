@@ -416,11 +416,17 @@ class Stage:
             [now],
         )
         self.con.execute(f"DELETE FROM facts WHERE rowid IN ({replaced})")
-        new = self._insert_new(summed)
-        self.con.execute(f"""
-            INSERT INTO facts SELECT {FACT_COLUMNS} FROM incoming
-            WHERE fate = 'replaces'
-        """)
+        # The facts' physical order means nothing; letting each thread append its
+        # own row groups halves the time and memory of a big insert.
+        self.con.execute("SET preserve_insertion_order = false")
+        try:
+            new = self._insert_new(summed)
+            self.con.execute(f"""
+                INSERT INTO facts SELECT {FACT_COLUMNS} FROM incoming
+                WHERE fate = 'replaces'
+            """)
+        finally:
+            self.con.execute("RESET preserve_insertion_order")
         self.con.execute(
             f"""
             INSERT INTO fact_history
