@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -115,6 +115,3 @@ def postgres() -> Iterator[object]:
             cursor.execute(f"DROP SCHEMA {schema} CASCADE")
         connection.commit()
         connection.close()
-
-
-FetchedAt = Callable[[str], datetime]

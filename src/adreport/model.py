@@ -73,24 +73,9 @@ COUNT_MEASURES = ("impressions", "clicks", "reach", "video_views", "engagements"
 DECIMAL_MEASURES = ("conversions",)
 MONEY_MEASURES = ("spend", "revenue")
 MEASURES = (*COUNT_MEASURES, *DECIMAL_MEASURES, *MONEY_MEASURES)
-# Reach counts unique people: it can never be summed across days or entities.
-NON_ADDITIVE_MEASURES = ("reach",)
 
 MONEY_TYPE = pa.decimal128(18, 6)
 CONVERSIONS_TYPE = pa.decimal128(18, 6)
-
-FACT_SCHEMA = pa.schema(
-    [
-        *(pa.field(name, pa.string(), nullable=False) for name in KEY_COLUMNS[:3]),
-        pa.field("date", pa.date32(), nullable=False),
-        *(pa.field(name, pa.string(), nullable=False) for name in KEY_COLUMNS[4:]),
-        *(pa.field(name, pa.int64()) for name in COUNT_MEASURES),
-        pa.field("conversions", CONVERSIONS_TYPE),
-        pa.field("spend", MONEY_TYPE),
-        pa.field("revenue", MONEY_TYPE),
-        pa.field("currency", pa.string(), nullable=False),
-    ]
-)
 
 
 @dataclass(frozen=True, order=True)

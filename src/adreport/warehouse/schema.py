@@ -9,7 +9,7 @@ ad rows that make it up.
 
 from __future__ import annotations
 
-from adreport.model import BREAKDOWNS, COUNT_MEASURES, KEY_COLUMNS
+from adreport.model import COUNT_MEASURES, KEY_COLUMNS
 
 KEY_SQL = ",\n    ".join(
     f"{name} DATE NOT NULL" if name == "date" else f"{name} VARCHAR NOT NULL"
@@ -103,5 +103,3 @@ TABLES = [
     PRIMARY KEY (source, event_id)
 )""",
 ]
-
-BREAKDOWN_SQL = ", ".join(BREAKDOWNS)

@@ -90,10 +90,6 @@ class Warehouse:
         for stale in folder.glob(f"{prefix}*") if folder else []:
             shutil.rmtree(stale, ignore_errors=True)
 
-    @classmethod
-    def in_data_dir(cls, data_dir: Path) -> Warehouse:
-        return cls(data_dir / "warehouse.duckdb")
-
     def close(self) -> None:
         self.con.close()
 
@@ -141,13 +137,6 @@ class Warehouse:
         finally:
             stage.drop()
             self.con.execute("RESET memory_limit")
-
-    def record_import(self, values: dict[str, Any]) -> None:
-        names = ", ".join(values)
-        marks = ", ".join("?" for _ in values)
-        self.con.execute(
-            f"INSERT INTO imports ({names}) VALUES ({marks})", list(values.values())
-        )
 
 
 MEASURE_COLUMNS = frozenset(MEASURES)
