@@ -26,6 +26,7 @@ test: lint
 	$(BIN)/pytest -n 2 -q
 
 bench: setup
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python benchmarks/run.py
 
 clean:

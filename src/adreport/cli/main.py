@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from collections.abc import Callable
@@ -81,9 +82,13 @@ def cli(ctx: click.Context, data_dir: Path | None, verbose: int) -> None:
     ctx.obj = Context(resolve_data_dir(data_dir))
 
 
-def main() -> None:
-    from adreport.cli import commands  # noqa: F401  (registers the commands)
+# Each module adds its commands to `cli` when imported.
+COMMAND_MODULES = ("commands", "sync", "service")
 
+
+def main() -> None:
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"adreport.cli.{name}")
     cli(prog_name="adreport")
 
 

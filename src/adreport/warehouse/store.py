@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -345,8 +345,17 @@ class Stage:
         if self.place is not None:
             shutil.rmtree(self.place, ignore_errors=True)
 
-    def merge(self, kind: str, import_row: dict[str, Any]) -> ImportCounts:
-        """Merge the staged rows into the model in one transaction (latest wins)."""
+    def merge(
+        self,
+        kind: str,
+        import_row: dict[str, Any],
+        also: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+    ) -> ImportCounts:
+        """Merge the staged rows into the model in one transaction (latest wins).
+
+        `also` runs inside the same transaction, after the rows are in: a sync
+        writes its checkpoint there, so a checkpoint never outlives its rows.
+        """
         self._ready()
         self.con.execute("BEGIN TRANSACTION")
         try:
@@ -371,6 +380,8 @@ class Stage:
                 f"INSERT INTO imports ({names}) VALUES ({marks})",
                 list(import_row.values()),
             )
+            if also is not None:
+                also(self.con)
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")

@@ -1,0 +1,1 @@
+"""The service's own data: users, workspaces, clients, connections' owners, audit."""

@@ -1,0 +1,1 @@
+"""Commands of the service: serve, workspaces, clients, users."""

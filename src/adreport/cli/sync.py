@@ -1,0 +1,1 @@
+"""Commands that pull from the platforms: sandbox, connect, sync, sources."""

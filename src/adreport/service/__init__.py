@@ -1,0 +1,1 @@
+"""The service: REST API v1, sign-in, tenants, pushed events."""

@@ -1,0 +1,1 @@
+"""Pulling from the platforms: the sync engine and one sub-package per platform."""
