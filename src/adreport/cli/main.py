@@ -83,7 +83,7 @@ def cli(ctx: click.Context, data_dir: Path | None, verbose: int) -> None:
 
 
 # Each module adds its commands to `cli` when imported.
-COMMAND_MODULES = ("commands", "sync", "service")
+COMMAND_MODULES = ("commands", "sandbox", "sync", "service", "serve")
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""`adreport sandbox`: the platforms' local sandboxes on loopback."""

@@ -1,0 +1,1 @@
+"""`adreport serve`: the service on uvicorn."""
