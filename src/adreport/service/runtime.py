@@ -1,0 +1,87 @@
+"""What the running service holds for all requests: settings and the warehouse.
+
+The DuckDB file is owned by one process (DESIGN.md), so the server opens it once
+at start-up; each request works on a cursor of its own (DuckDB's connection for
+one unit of work), so one request's unfinished result never blocks another's.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from adreport.config import Settings, load_settings
+from adreport.metrics.fx import Rates
+from adreport.warehouse import Warehouse
+
+
+@dataclass
+class ServiceSettings:
+    """How the service runs; the rest (margin, KPIs) comes from adreport.toml."""
+
+    data_dir: Path
+    # SQLAlchemy URL of the app data; default: SQLite beside the warehouse.
+    app_db_url: str | None = None
+    json_logs: bool = False
+    # Sign-in attempts allowed per user name and per address in `sign_in_window`.
+    sign_in_attempts: int = 10
+    sign_in_window: float = 300.0
+    page_limit_max: int = 200
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def app_db(self) -> str:
+        return self.app_db_url or f"sqlite:///{self.data_dir / 'app.sqlite3'}"
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+
+class CursorWarehouse(Warehouse):
+    """A warehouse seen through one cursor of the shared connection."""
+
+    def __init__(self, shared: Warehouse):  # no super().__init__: the file is open
+        self.path = shared.path
+        self.con = shared.con.cursor()
+
+
+class Runtime:
+    """Opened at start-up, closed at shutdown; shared by every request."""
+
+    def __init__(self, settings: ServiceSettings):
+        self.settings = settings
+        self.adreport: Settings = load_settings(settings.data_dir)
+        self.rates = Rates(settings.data_dir)
+        self.warehouse: Warehouse | None = None
+        self.app_db: Any = None  # the app data's sessionmaker, when opened
+        # Exchange-rate factors are written on first use; one writer at a time.
+        self.rates_lock = threading.Lock()
+
+    def open(self) -> None:
+        self.warehouse = Warehouse(self.settings.warehouse_path)
+
+    def close(self) -> None:
+        if self.warehouse is not None:
+            self.warehouse.close()
+            self.warehouse = None
+
+    def app_db_check(self) -> dict[str, str]:
+        """Whether the app data answers, when it is open."""
+        if self.app_db is None:
+            return {}
+        try:
+            with self.app_db() as session:
+                session.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure means not ready; say which part
+            return {"app_data": f"failing: {type(exc).__name__}"}
+        return {"app_data": "ok"}
+
+    def cursor(self) -> CursorWarehouse:
+        if self.warehouse is None:
+            raise RuntimeError("the warehouse is not open: the service is not started")
+        return CursorWarehouse(self.warehouse)
