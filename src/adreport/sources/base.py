@@ -193,6 +193,9 @@ class Connector(Protocol):
 class SyncError(Exception):
     """A request that could not succeed; `kind` says why."""
 
-    def __init__(self, kind: ErrorKind, message: str):
+    def __init__(self, kind: ErrorKind, message: str, field: str | None = None):
         super().__init__(message)
         self.kind = kind
+        # For DROP_FIELD: the field the platform rejected, so the connector can
+        # send the request again without it (the engine has recorded the drift).
+        self.field = field
