@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from adreport.appdata.db import AppDatabase, app_db_url, open_app_db, upgrade
 from adreport.config import Settings, load_settings
 from adreport.metrics.fx import Rates
 from adreport.warehouse import Warehouse
@@ -35,7 +36,7 @@ class ServiceSettings:
 
     @property
     def app_db(self) -> str:
-        return self.app_db_url or f"sqlite:///{self.data_dir / 'app.sqlite3'}"
+        return self.app_db_url or app_db_url(self.data_dir)
 
     @property
     def warehouse_path(self) -> Path:
@@ -58,14 +59,20 @@ class Runtime:
         self.adreport: Settings = load_settings(settings.data_dir)
         self.rates = Rates(settings.data_dir)
         self.warehouse: Warehouse | None = None
-        self.app_db: Any = None  # the app data's sessionmaker, when opened
+        self.app_db: AppDatabase | None = None
         # Exchange-rate factors are written on first use; one writer at a time.
         self.rates_lock = threading.Lock()
 
     def open(self) -> None:
+        """Migrate and open the app data, then open the warehouse."""
+        upgrade(self.settings.app_db)
+        self.app_db = open_app_db(self.settings.app_db)
         self.warehouse = Warehouse(self.settings.warehouse_path)
 
     def close(self) -> None:
+        if self.app_db is not None:
+            self.app_db.close()
+            self.app_db = None
         if self.warehouse is not None:
             self.warehouse.close()
             self.warehouse = None
@@ -75,7 +82,7 @@ class Runtime:
         if self.app_db is None:
             return {}
         try:
-            with self.app_db() as session:
+            with self.app_db.session() as session:
                 session.execute(text("SELECT 1"))
         except Exception as exc:  # any failure means not ready; say which part
             return {"app_data": f"failing: {type(exc).__name__}"}
