@@ -82,8 +82,13 @@ def make_connector(
     platform: str, settings: Mapping[str, str], secrets: Mapping[str, str]
 ) -> Connector:
     """A connector for one stored connection of `platform`."""
+    module = platform_module(platform)
+    if not callable(getattr(module, "connector", None)):
+        raise ConfigurationError(
+            f"the {platform} connector ({module.__name__}) cannot sync yet: "
+            "it has no connector() in this installation"
+        )
     factory = cast(
-        Callable[[dict[str, str], dict[str, str]], Connector],
-        platform_module(platform).connector,
+        Callable[[dict[str, str], dict[str, str]], Connector], module.connector
     )
     return factory(dict(settings), dict(secrets))
