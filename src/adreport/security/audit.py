@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 ATTEMPTS = 5
+# PostgreSQL advisory lock taken until the appending transaction ends, so writers
+# queue for the head of the chain instead of racing for it (SQLite has one writer).
+CHAIN_LOCK = 0x61756469
 
 
 def escape_controls(text: str) -> str:
@@ -67,6 +70,8 @@ def record(
     escaped = json.dumps(
         dict(details or {}), sort_keys=True, ensure_ascii=False, default=str
     )
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
     for attempt in range(1, ATTEMPTS + 1):
         entry = AuditEntry(
             at=(at or datetime.now(UTC)).astimezone(UTC),
