@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from adreport.service.api import mount_versions
+from adreport.service.events import pushed_events
 from adreport.service.middleware import RequestIdMiddleware, configure_logging
 from adreport.service.problems import install_problem_handlers, problem_response
 from adreport.service.runtime import Runtime, ServiceSettings
@@ -33,7 +34,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         runtime.open()
         log.info("warehouse %s open; service ready", settings.warehouse_path)
         try:
-            yield
+            async with pushed_events(runtime):
+                yield
         finally:
             runtime.close()
 

@@ -26,6 +26,7 @@ from adreport.errors import (
     ReportError,
 )
 from adreport.service.middleware import current_request_id
+from adreport.service.tenancy import ForbiddenError, NotFoundError
 
 PROBLEM_TYPE = "application/problem+json"
 log = logging.getLogger("adreport.service")
@@ -202,6 +203,10 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_adreport_error(request: Request, exc: Exception) -> JSONResponse:
     """The library's own errors: the request asked for something not answerable."""
+    if isinstance(exc, NotFoundError):
+        return problem_response(404, "not_found", str(exc))
+    if isinstance(exc, ForbiddenError):
+        return problem_response(403, "forbidden", str(exc))
     if isinstance(exc, FXRateError):
         return problem_response(503, "rates_missing", str(exc))
     if isinstance(exc, ReportError):

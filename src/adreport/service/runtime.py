@@ -17,6 +17,8 @@ from sqlalchemy import text
 from adreport.appdata.db import AppDatabase, app_db_url, open_app_db, upgrade
 from adreport.config import Settings, load_settings
 from adreport.metrics.fx import Rates
+from adreport.security.signin import MAX_FAILURES, WINDOW_SECONDS, SignInLimiter
+from adreport.security.tokens import AccessTokens, load_token_keys
 from adreport.warehouse import Warehouse
 
 
@@ -28,9 +30,9 @@ class ServiceSettings:
     # SQLAlchemy URL of the app data; default: SQLite beside the warehouse.
     app_db_url: str | None = None
     json_logs: bool = False
-    # Sign-in attempts allowed per user name and per address in `sign_in_window`.
-    sign_in_attempts: int = 10
-    sign_in_window: float = 300.0
+    # Failed sign-ins allowed per account and per address in `sign_in_window`.
+    sign_in_attempts: int = MAX_FAILURES
+    sign_in_window: float = WINDOW_SECONDS
     page_limit_max: int = 200
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -60,6 +62,8 @@ class Runtime:
         self.rates = Rates(settings.data_dir)
         self.warehouse: Warehouse | None = None
         self.app_db: AppDatabase | None = None
+        self.tokens: AccessTokens | None = None
+        self.sign_in = SignInLimiter(settings.sign_in_attempts, settings.sign_in_window)
         # Exchange-rate factors are written on first use; one writer at a time.
         self.rates_lock = threading.Lock()
 
@@ -68,6 +72,7 @@ class Runtime:
         upgrade(self.settings.app_db)
         self.app_db = open_app_db(self.settings.app_db)
         self.warehouse = Warehouse(self.settings.warehouse_path)
+        self.tokens = AccessTokens(load_token_keys(self.settings.data_dir))
 
     def close(self) -> None:
         if self.app_db is not None:
@@ -87,6 +92,16 @@ class Runtime:
         except Exception as exc:  # any failure means not ready; say which part
             return {"app_data": f"failing: {type(exc).__name__}"}
         return {"app_data": "ok"}
+
+    def sessions(self) -> AppDatabase:
+        if self.app_db is None:
+            raise RuntimeError("the app data is not open: the service is not started")
+        return self.app_db
+
+    def access_tokens(self) -> AccessTokens:
+        if self.tokens is None:
+            raise RuntimeError("no token keys loaded: the service is not started")
+        return self.tokens
 
     def cursor(self) -> CursorWarehouse:
         if self.warehouse is None:

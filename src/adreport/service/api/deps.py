@@ -6,7 +6,10 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from adreport.security.tokens import AccessClaims, InvalidTokenError
+from adreport.service.problems import ApiError
 from adreport.service.runtime import CursorWarehouse, Runtime
 
 
@@ -28,3 +31,32 @@ def warehouse_cursor(
 
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
 WarehouseDep = Annotated[CursorWarehouse, Depends(warehouse_cursor)]
+
+
+_bearer = HTTPBearer(auto_error=False, description="An access token from /auth/token")
+
+
+def bearer_claims(
+    service: Annotated[Runtime, Depends(runtime)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> AccessClaims:
+    """The verified claims of the request's bearer token; 401 otherwise."""
+    challenge = {"WWW-Authenticate": 'Bearer realm="adreport"'}
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise ApiError(
+            "not_authenticated",
+            "sign in first: send Authorization: Bearer <token> from POST "
+            "/api/v1/auth/token",
+            headers=challenge,
+        )
+    try:
+        return service.access_tokens().verify(credentials.credentials)
+    except InvalidTokenError as exc:
+        raise ApiError(
+            "invalid_token",
+            f"{exc}; sign in again",
+            headers={**challenge, "WWW-Authenticate": 'Bearer error="invalid_token"'},
+        ) from None
+
+
+ClaimsDep = Annotated[AccessClaims, Depends(bearer_claims)]

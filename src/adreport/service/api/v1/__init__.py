@@ -4,4 +4,24 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from adreport.service.api.v1 import (
+    audit_log,
+    auth,
+    clients,
+    connections,
+    members,
+    metrics,
+    reports,
+    workspaces,
+)
+
+ROUTERS: list[APIRouter] = [
+    auth.router,
+    workspaces.router,
+    clients.router,
+    members.router,
+    connections.router,
+    metrics.router,
+    reports.router,
+    audit_log.router,
+]

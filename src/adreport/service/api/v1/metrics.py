@@ -1,0 +1,161 @@
+"""`GET /api/v1/metrics`: the same query as `adreport query`, over HTTP.
+
+Same registry, dimensions and filters (`where=FIELD=VALUE`, repeatable, values
+comma-separated); the answer holds only rows of the ad accounts linked to the
+caller's workspace (and, for client-bound callers, their client). In JSON a
+missing value is `null`, never 0; money and conversions are decimal strings (exact,
+six places at most), counts integers, ratios numbers (fractions: 0.0471).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from adreport.metrics.backends import DuckDBDatabase
+from adreport.metrics.query import MetricQuery, QueryResult, run_query
+from adreport.service.api.deps import RuntimeDep, WarehouseDep
+from adreport.service.api.scoping import CallerDep, SessionDep
+from adreport.service.api.warehouse_scope import scope_to_accounts
+from adreport.service.problems import ApiError, FieldError
+from adreport.service.runtime import Runtime
+from adreport.service.tenancy import metric_scope
+
+router = APIRouter(tags=["metrics"])
+
+Cell = str | int | float | bool | None
+NAME = r"^[a-z][a-z0-9_]{0,62}$"
+
+
+class RateUsed(BaseModel):
+    currency: str
+    to: str
+    first_rate_date: date
+    last_rate_date: date
+    stale_days: int
+
+
+class MetricsAnswer(BaseModel):
+    currency: str
+    from_: date | None = Field(alias="from")
+    to: date | None
+    columns: list[str]
+    rows: list[dict[str, Cell]]
+    provisional_days: list[date]
+    notes: list[str]
+    rates: list[RateUsed]
+
+
+class LockedRates(DuckDBDatabase):
+    """Exchange-rate factors are written on first use: one writer at a time."""
+
+    def __init__(self, runtime: Runtime, cursor: WarehouseDep):
+        super().__init__(cursor, runtime.rates)
+        self.lock = runtime.rates_lock
+
+    def prepare_rates(
+        self, target: str, currencies: list[str], start: date, end: date
+    ) -> None:
+        with self.lock:
+            super().prepare_rates(target, currencies, start, end)
+
+
+def _names(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _where(items: list[str]) -> dict[str, list[str]]:
+    where: dict[str, list[str]] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ApiError(
+                "invalid_request",
+                f"where={item!r} is not FIELD=VALUE (e.g. where=channel=search)",
+                errors=[FieldError(field="query.where", message="not FIELD=VALUE")],
+            )
+        where.setdefault(name.strip(), []).extend(
+            v.strip() for v in value.split(",") if v.strip()
+        )
+    return where
+
+
+@router.get("/metrics", response_model=MetricsAnswer, response_model_by_alias=True)
+def metrics(
+    caller: CallerDep,
+    session: SessionDep,
+    service: RuntimeDep,
+    cursor: WarehouseDep,
+    metrics: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=500,
+            description="Comma-separated metrics, e.g. spend,roas",
+        ),
+    ],
+    by: Annotated[
+        str, Query(max_length=500, description="Comma-separated dimensions")
+    ] = "",
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+    currency: Annotated[
+        str | None, Query(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code")
+    ] = None,
+    where: Annotated[
+        list[str] | None,
+        Query(max_length=20, description="FIELD=VALUE[,VALUE]; repeat for more"),
+    ] = None,
+) -> dict[str, Any]:
+    """Metrics grouped and filtered, over the caller's accounts only."""
+    query = MetricQuery(
+        metrics=_names(metrics),
+        by=_names(by),
+        start=start,
+        end=end,
+        currency=currency.upper() if currency else None,
+        where=_where(where or []),
+    )
+    scope_to_accounts(cursor, metric_scope(session, caller).accounts)
+    result = run_query(LockedRates(service, cursor), service.adreport.registry(), query)
+    return answer(result)
+
+
+def answer(result: QueryResult) -> dict[str, Any]:
+    return {
+        "currency": result.currency,
+        "from": result.start,
+        "to": result.end,
+        "columns": result.columns,
+        "rows": [
+            {name: cell(value) for name, value in zip(result.columns, row, strict=True)}
+            for row in result.rows
+        ],
+        "provisional_days": result.provisional_days,
+        "notes": result.notes,
+        "rates": [
+            {
+                "currency": r.currency,
+                "to": r.target,
+                "first_rate_date": r.first_rate_day,
+                "last_rate_date": r.last_rate_day,
+                "stale_days": r.stale_days,
+            }
+            for r in result.rates
+        ],
+    }
+
+
+def cell(value: Any) -> Cell:
+    """JSON for one value: NULL stays null, decimals become exact strings."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, Decimal):
+        return format(value.quantize(Decimal("0.000001")).normalize(), "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
