@@ -9,6 +9,7 @@ from adreport.service.api.v1 import (
     auth,
     clients,
     connections,
+    events,
     members,
     metrics,
     reports,
@@ -24,4 +25,5 @@ ROUTERS: list[APIRouter] = [
     metrics.router,
     reports.router,
     audit_log.router,
+    events.router,
 ]

@@ -1,0 +1,699 @@
+"""Pushed events (webhooks in): the signature check, the inbox, the processor.
+
+A sender (a CRM, a shop) posts one event per request to
+`POST /api/v1/events/{source}` with two headers:
+
+    X-Adreport-Endpoint: <the endpoint id given when the endpoint was created>
+    X-Adreport-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>
+
+where the HMAC is keyed with the endpoint's secret over `<t>.<raw body>`. During
+a rotation's overlap window the sender may put one `v1=` per secret. The receiver
+checks the signature and that `t` is within 300 s of the server's clock before it
+parses anything or touches the database (the endpoints' secrets are held in
+memory), then writes the event to the inbox in one transaction whose unique key
+(workspace, source, event id) turns a resent event into a duplicate, and answers
+202 once that transaction is on disk. A background task in the server moves inbox
+events into the warehouse in batches (`adreport.sources.push`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import queue
+import re
+import secrets as token_source
+import threading
+import time
+import weakref
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Connection, Engine, Table, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from adreport.appdata.events import (
+    DEAD,
+    PROCESSED,
+    RECEIVED,
+    DeadLetter,
+    InboxEvent,
+    WebhookEndpoint,
+)
+from adreport.security.secrets import SecretBox
+from adreport.service.runtime import Runtime
+from adreport.service.tenancy import Caller, visible
+from adreport.sources.push import (
+    Delivery,
+    EventRejectedError,
+    event_id_of,
+    ingest_events,
+    parse_body,
+    read_event,
+)
+from adreport.warehouse.store import Warehouse
+
+log = logging.getLogger(__name__)
+
+ENDPOINT_HEADER = "X-Adreport-Endpoint"
+SIGNATURE_HEADER = "X-Adreport-Signature"
+TOLERANCE_SECONDS = 300
+OVERLAP = timedelta(hours=24)  # how long a rotated-out secret still signs
+MAX_BODY_BYTES = 64 * 1024
+SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
+
+ENDPOINTS = cast(Table, WebhookEndpoint.__table__)
+INBOX = cast(Table, InboxEvent.__table__)
+DEAD_LETTERS = cast(Table, DeadLetter.__table__)
+
+
+class SignatureError(Exception):
+    """A request that is not from the endpoint's sender, or not from now."""
+
+
+class EndpointTakenError(Exception):
+    """The source has an endpoint already: rotate its secret instead."""
+
+
+# --- signing -------------------------------------------------------------------
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    """The hex HMAC-SHA256 of `<timestamp>.<body>` keyed with `secret`."""
+    signed = str(timestamp).encode("ascii") + b"." + body
+    return hmac.new(secret.encode("utf-8"), signed, hashlib.sha256).hexdigest()
+
+
+def signature_header(secrets: Sequence[str], body: bytes, timestamp: int) -> str:
+    """What a sender puts in X-Adreport-Signature (one v1 per secret it holds)."""
+    signed = ",".join(f"v1={signature(s, timestamp, body)}" for s in secrets)
+    return f"t={timestamp},{signed}"
+
+
+def check_signature(
+    header: str | None, body: bytes, secrets: Sequence[str], now: float
+) -> None:
+    """Raise SignatureError unless one v1 matches one secret and t is recent."""
+    if not header:
+        raise SignatureError(f"{SIGNATURE_HEADER} is missing")
+    timestamp, candidates = _parse_signature_header(header)
+    if abs(now - timestamp) > TOLERANCE_SECONDS:
+        raise SignatureError(
+            f"the signature's time t={timestamp} is more than {TOLERANCE_SECONDS} s "
+            "from the server's clock; sign each delivery when sending it"
+        )
+    expected = [signature(s, timestamp, body) for s in secrets]
+    matched = False
+    for candidate in candidates:
+        for wanted in expected:  # every pair compared, in constant time each
+            matched |= hmac.compare_digest(candidate, wanted)
+    if not matched:
+        raise SignatureError(
+            "the signature does not match the body and this endpoint's secret"
+        )
+
+
+def _parse_signature_header(header: str) -> tuple[int, list[str]]:
+    timestamp: int | None = None
+    candidates = []
+    for part in header.split(","):
+        name, _, value = part.strip().partition("=")
+        if name == "t" and value.isdigit() and len(value) <= 12:
+            timestamp = int(value)
+        elif name == "v1" and value:
+            candidates.append(value.strip())
+    if timestamp is None or not candidates:
+        raise SignatureError(
+            f"{SIGNATURE_HEADER} must read t=<unix seconds>,v1=<hex HMAC-SHA256>"
+        )
+    return timestamp, candidates
+
+
+# --- endpoints and their secrets -----------------------------------------------
+
+
+def _bound_to(public_id: str) -> str:
+    """What a webhook secret's ciphertext is bound to, besides its workspace."""
+    return f"webhook:{public_id}"
+
+
+@dataclass(frozen=True)
+class EndpointKeys:
+    """An endpoint as the receiver needs it: who it belongs to, what it signs with."""
+
+    endpoint_id: int
+    public_id: str
+    workspace_id: int
+    source: str
+    secret: str
+    previous: str | None = None
+    previous_valid_until: datetime | None = None
+
+    def secrets(self, now: datetime) -> list[str]:
+        valid = (
+            self.previous_valid_until is not None and now < self.previous_valid_until
+        )
+        return (
+            [self.secret, self.previous] if valid and self.previous else [self.secret]
+        )
+
+
+@dataclass(frozen=True)
+class NewSecret:
+    """What creating or rotating an endpoint answers: the secret, shown once."""
+
+    public_id: str
+    source: str
+    secret: str
+    previous_valid_until: datetime | None
+
+
+class Endpoints:
+    """The endpoints' secrets, kept in memory so a bad request costs no query."""
+
+    def __init__(self, engine: Engine, sealer: SecretBox):
+        self.engine = engine
+        self.sealer = sealer
+        self.known: dict[str, EndpointKeys] = {}
+        self.lock = threading.Lock()
+
+    def load_all(self) -> None:
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(ENDPOINTS)).all()
+        with self.lock:
+            self.known = {row.public_id: self._keys(row) for row in rows}
+
+    def find(self, public_id: str) -> EndpointKeys | None:
+        """The endpoint, read once from the database when not yet known."""
+        with self.lock:
+            found = self.known.get(public_id)
+        if found is not None or not public_id.startswith("whk_"):
+            return found
+        table = ENDPOINTS
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(table).where(table.c.public_id == public_id)
+            ).first()
+        if row is None:
+            return None
+        keys = self._keys(row)
+        with self.lock:
+            self.known[public_id] = keys
+        return keys
+
+    def create(self, workspace_id: int, source: str) -> NewSecret:
+        """A new endpoint for `source`; its secret is answered this once only."""
+        public_id = "whk_" + token_source.token_urlsafe(18)
+        secret = "whsec_" + token_source.token_urlsafe(32)
+        now = datetime.now(UTC)
+        try:
+            self._insert(public_id, workspace_id, source, secret, now)
+        except IntegrityError as exc:
+            raise EndpointTakenError(source) from exc
+        self.forget(public_id)
+        return NewSecret(public_id, source, secret, None)
+
+    def _insert(
+        self, public_id: str, workspace_id: int, source: str, secret: str, now: datetime
+    ) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                insert(ENDPOINTS).values(
+                    public_id=public_id,
+                    workspace_id=workspace_id,
+                    source=source,
+                    secret=self.sealer.seal(
+                        secret, str(workspace_id), _bound_to(public_id)
+                    ),
+                    created_at=now,
+                )
+            )
+
+    def rotate(
+        self, workspace_id: int, source: str, overlap: timedelta = OVERLAP
+    ) -> NewSecret | None:
+        """A new secret; the current one keeps signing until the overlap ends."""
+        table = ENDPOINTS
+        secret = "whsec_" + token_source.token_urlsafe(32)
+        now = datetime.now(UTC)
+        with self.engine.begin() as connection:
+            row = connection.execute(
+                select(table).where(
+                    table.c.workspace_id == workspace_id, table.c.source == source
+                )
+            ).first()
+            if row is None:
+                return None
+            connection.execute(
+                update(table)
+                .where(table.c.id == row.id)
+                .values(
+                    secret=self.sealer.seal(
+                        secret, str(workspace_id), _bound_to(row.public_id)
+                    ),
+                    previous_secret=row.secret,
+                    previous_valid_until=now + overlap,
+                    rotated_at=now,
+                )
+            )
+        self.forget(row.public_id)
+        return NewSecret(row.public_id, source, secret, now + overlap)
+
+    def forget(self, public_id: str) -> None:
+        with self.lock:
+            self.known.pop(public_id, None)
+
+    def _keys(self, row: Any) -> EndpointKeys:
+        def opened(sealed: str) -> str:
+            return self.sealer.open(
+                sealed, str(row.workspace_id), _bound_to(row.public_id)
+            )
+
+        until = row.previous_valid_until
+        if until is not None and until.tzinfo is None:
+            until = until.replace(tzinfo=UTC)
+        return EndpointKeys(
+            endpoint_id=row.id,
+            public_id=row.public_id,
+            workspace_id=row.workspace_id,
+            source=row.source,
+            secret=opened(row.secret),
+            previous=opened(row.previous_secret) if row.previous_secret else None,
+            previous_valid_until=until,
+        )
+
+
+# --- the inbox -------------------------------------------------------------------
+
+
+class Stored:
+    """What happened to an event at the inbox."""
+
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    CONFLICT = "conflict"  # the same event id was accepted with another body
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A signed request's body, with the endpoint it came through."""
+
+    workspace_id: int
+    source: str
+    body: bytes
+    received_at: datetime
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="backslashreplace")
+
+
+Work = Callable[[Connection], str]
+
+
+class GroupCommit:
+    """One writer thread that commits the work of many requests in one transaction.
+
+    Each request waits until the transaction holding its row is committed, so an
+    acknowledgement is never ahead of the disk; under load one flush to disk
+    covers every request that arrived meanwhile. On SQLite the writer's own
+    connection runs with `synchronous=FULL`: a commit survives a power cut.
+    """
+
+    LARGEST_GROUP = 512
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.waiting: queue.Queue[tuple[Work, Future[str]] | None] = queue.Queue()
+        self.thread = threading.Thread(
+            target=self._run, name="event-inbox", daemon=True
+        )
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.waiting.put(None)
+        self.thread.join(timeout=30)
+
+    async def run(self, work: Work) -> str:
+        done: Future[str] = Future()
+        self.waiting.put((work, done))
+        return await asyncio.wrap_future(done)
+
+    def _run(self) -> None:
+        with self.engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("PRAGMA synchronous=FULL")
+                connection.commit()
+            while True:
+                group, stopping = self._next_group()
+                if group:
+                    self._commit(connection, group)
+                if stopping:
+                    return
+
+    def _next_group(self) -> tuple[list[tuple[Work, Future[str]]], bool]:
+        first = self.waiting.get()
+        if first is None:
+            return [], True
+        group = [first]
+        while len(group) < self.LARGEST_GROUP:
+            try:
+                item = self.waiting.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:
+                return group, True
+            group.append(item)
+        return group, False
+
+    def _commit(
+        self, connection: Connection, group: list[tuple[Work, Future[str]]]
+    ) -> None:
+        """All in one transaction; if that fails, each alone, to find the culprit."""
+        try:
+            with connection.begin():
+                results = [work(connection) for work, _ in group]
+        except Exception:
+            if len(group) == 1:
+                log.exception("event inbox: a write failed")
+                group[0][1].set_exception(RuntimeError("the inbox write failed"))
+                return
+            for item in group:
+                self._commit(connection, [item])
+            return
+        for (_, done), result in zip(group, results, strict=True):
+            done.set_result(result)
+
+
+def _insert_ignoring_duplicates(
+    connection: Connection, table: Any, keys: list[str]
+) -> Any:
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing(index_elements=keys)
+
+
+def store_event(arrival: Arrival, event_id: str) -> Work:
+    """The inbox write of one event: accepted, a duplicate, or a conflict."""
+
+    def work(connection: Connection) -> str:
+        table = INBOX
+        keys = ["workspace_id", "source", "event_id"]
+        added = connection.execute(
+            _insert_ignoring_duplicates(connection, table, keys)
+            .values(
+                workspace_id=arrival.workspace_id,
+                source=arrival.source,
+                event_id=event_id,
+                body_sha256=arrival.sha256,
+                body=arrival.text,
+                received_at=arrival.received_at,
+                state=RECEIVED,
+            )
+            .returning(table.c.id)
+        ).first()
+        if added is not None:
+            return Stored.ACCEPTED
+        earlier = connection.execute(
+            select(table.c.body_sha256).where(
+                table.c.workspace_id == arrival.workspace_id,
+                table.c.source == arrival.source,
+                table.c.event_id == event_id,
+            )
+        ).scalar_one()
+        return Stored.DUPLICATE if earlier == arrival.sha256 else Stored.CONFLICT
+
+    return work
+
+
+def store_dead_letter(
+    arrival: Arrival, event_id: str | None, problem: EventRejectedError
+) -> Work:
+    """Keep an event that failed validation, with the reason, listed once."""
+
+    def work(connection: Connection) -> str:
+        connection.execute(
+            _dead_letter_insert(connection).values(
+                workspace_id=arrival.workspace_id,
+                source=arrival.source,
+                event_id=event_id,
+                body_sha256=arrival.sha256,
+                body=arrival.text,
+                field=problem.field,
+                reason=problem.reason,
+                received_at=arrival.received_at,
+            )
+        )
+        return DEAD
+
+    return work
+
+
+def _dead_letter_insert(connection: Connection) -> Any:
+    keys = ["workspace_id", "source", "body_sha256"]
+    return _insert_ignoring_duplicates(connection, DEAD_LETTERS, keys)
+
+
+# --- the processor ----------------------------------------------------------------
+
+
+class EventProcessor:
+    """Moves inbox events into the warehouse, a batch at a time, in the server.
+
+    The warehouse merge commits first, then the inbox marks the batch processed.
+    Killed between the two, the batch is handed over again on restart and the
+    merge, idempotent on (source, event id), adds nothing: nothing lost, nothing
+    doubled. Events that fail validation become dead letters with the reason.
+    """
+
+    BATCH = 2000
+
+    def __init__(self, engine: Engine, warehouse: Warehouse):
+        self.engine = engine
+        self.warehouse = warehouse
+        self.wake = asyncio.Event()
+        self.stopping = False
+        # One thread of its own: batches never overlap, and its work is told apart.
+        self.thread = ThreadPoolExecutor(1, thread_name_prefix="event-processor")
+
+    def stop(self) -> None:
+        """Finish the batch at hand, then return from `run`."""
+        self.stopping = True
+        self.wake.set()
+
+    async def run(self, idle_seconds: float = 0.25) -> None:
+        while not self.stopping:
+            try:
+                loop = asyncio.get_running_loop()
+                moved = await loop.run_in_executor(self.thread, self.process_batch)
+            except Exception:
+                log.exception("event processor: a batch failed; retrying shortly")
+                moved = 0
+            if moved < self.BATCH:
+                self.wake.clear()
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), idle_seconds)
+
+    def process_batch(self) -> int:
+        """One batch from the inbox into the warehouse; the number of events moved."""
+        rows = self._waiting()
+        if not rows:
+            return 0
+        deliveries, dead = [], []
+        for row in rows:
+            try:
+                event = read_event(parse_body(row.body.encode("utf-8")))
+            except EventRejectedError as problem:
+                dead.append((row, problem))
+                continue
+            deliveries.append(
+                Delivery(str(row.workspace_id), row.source, row.id, event)
+            )
+        counts = ingest_events(self.warehouse, deliveries)
+        self._mark(deliveries, dead)
+        log.info(
+            "events: %d into the warehouse (%d new), %d dead letters",
+            len(deliveries),
+            counts.new,
+            len(dead),
+        )
+        return len(rows)
+
+    def _waiting(self) -> list[Any]:
+        table = INBOX
+        with self.engine.connect() as connection:
+            return list(
+                connection.execute(
+                    select(
+                        table.c.id,
+                        table.c.workspace_id,
+                        table.c.source,
+                        table.c.event_id,
+                        table.c.body,
+                        table.c.body_sha256,
+                        table.c.received_at,
+                    )
+                    .where(table.c.state == RECEIVED)
+                    .order_by(table.c.id)
+                    .limit(self.BATCH)
+                ).all()
+            )
+
+    def _mark(
+        self, deliveries: list[Delivery], dead: list[tuple[Any, EventRejectedError]]
+    ) -> None:
+        table = INBOX
+        now = datetime.now(UTC)
+        with self.engine.begin() as connection:
+            if deliveries:
+                connection.execute(
+                    update(table)
+                    .where(table.c.id.in_([d.inbox_id for d in deliveries]))
+                    .values(state=PROCESSED, processed_at=now)
+                )
+            for row, problem in dead:
+                connection.execute(
+                    update(table)
+                    .where(table.c.id == row.id)
+                    .values(state=DEAD, processed_at=now)
+                )
+                connection.execute(
+                    _dead_letter_insert(connection).values(
+                        workspace_id=row.workspace_id,
+                        source=row.source,
+                        event_id=row.event_id,
+                        body_sha256=row.body_sha256,
+                        body=row.body,
+                        field=problem.field,
+                        reason=problem.reason,
+                        received_at=row.received_at,
+                    )
+                )
+
+
+# --- the service as the router sees it ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Receipt:
+    status: str  # Stored.ACCEPTED, Stored.DUPLICATE, Stored.CONFLICT or DEAD
+    event_id: str | None
+    reason: EventRejectedError | None = None
+
+
+class PushedEvents:
+    """The receiver, the inbox writer and the processor of one server process."""
+
+    def __init__(self, engine: Engine, warehouse: Warehouse, sealer: SecretBox):
+        self.engine = engine
+        self.endpoints = Endpoints(engine, sealer)
+        self.inbox = GroupCommit(engine)
+        self.processor = EventProcessor(engine, warehouse)
+
+    def authenticate(
+        self, source: str, public_id: str | None, signed: str | None, body: bytes
+    ) -> EndpointKeys:
+        """The endpoint whose secret signed this body; SignatureError otherwise."""
+        if not public_id:
+            raise SignatureError(f"{ENDPOINT_HEADER} is missing")
+        keys = self.endpoints.find(public_id)
+        if keys is None or keys.source != source:
+            raise SignatureError(f"no endpoint {public_id!r} for source {source!r}")
+        now = time.time()
+        moment = datetime.fromtimestamp(now, UTC)
+        check_signature(signed, body, keys.secrets(moment), now)
+        return keys
+
+    async def receive(self, keys: EndpointKeys, body: bytes) -> Receipt:
+        """Store a signed event once; an invalid one becomes a dead letter."""
+        arrival = Arrival(keys.workspace_id, keys.source, body, datetime.now(UTC))
+        event_id: str | None = None
+        try:
+            payload = parse_body(body)
+            event_id = event_id_of(payload)
+            read_event(payload)
+        except EventRejectedError as problem:
+            await self.inbox.run(store_dead_letter(arrival, event_id, problem))
+            return Receipt(DEAD, event_id, problem)
+        status = await self.inbox.run(store_event(arrival, event_id))
+        if status == Stored.ACCEPTED:
+            self.processor.wake.set()
+        return Receipt(status, event_id)
+
+    def dead_letters(
+        self, caller: Caller, source: str, limit: int, after: int = 0
+    ) -> list[DeadLetter]:
+        """The caller's workspace's dead letters of `source`, oldest first."""
+        query = (
+            visible(caller, DeadLetter)
+            .where(DeadLetter.source == source, DeadLetter.id > after)
+            .order_by(DeadLetter.id)
+            .limit(limit)
+        )
+        with Session(self.engine) as session:
+            return list(session.scalars(query))
+
+    def inbox_counts(self, workspace_id: int, source: str) -> dict[str, int]:
+        table = INBOX
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(table.c.state, func.count())
+                .where(table.c.workspace_id == workspace_id, table.c.source == source)
+                .group_by(table.c.state)
+            ).all()
+        counts = {RECEIVED: 0, PROCESSED: 0, DEAD: 0}
+        counts.update({state: int(count) for state, count in rows})
+        return counts
+
+
+RUNNING: weakref.WeakKeyDictionary[Runtime, PushedEvents] = weakref.WeakKeyDictionary()
+
+
+def running_events(runtime: Runtime) -> PushedEvents | None:
+    """The pushed-events service of this server, once started."""
+    return RUNNING.get(runtime)
+
+
+@asynccontextmanager
+async def pushed_events(runtime: Runtime) -> AsyncIterator[PushedEvents]:
+    """Pushed events for the server's lifetime; the runtime must be open."""
+    if runtime.app_db is None or runtime.warehouse is None:
+        raise RuntimeError("open the runtime before starting pushed events")
+    sealer = SecretBox.for_data_dir(runtime.settings.data_dir)
+    async with running(runtime.app_db.engine, runtime.warehouse, sealer) as service:
+        RUNNING[runtime] = service
+        try:
+            yield service
+        finally:
+            RUNNING.pop(runtime, None)
+
+
+@asynccontextmanager
+async def running(
+    engine: Engine, warehouse: Warehouse, sealer: SecretBox
+) -> AsyncIterator[PushedEvents]:
+    """Start the inbox writer and the processor; stop both at shutdown."""
+    service = PushedEvents(engine, warehouse, sealer)
+    await asyncio.to_thread(service.endpoints.load_all)
+    service.inbox.start()
+    processing = asyncio.create_task(service.processor.run(), name="event-processor")
+    try:
+        yield service
+    finally:
+        await asyncio.to_thread(service.inbox.stop)
+        service.processor.stop()
+        await processing
+        service.processor.thread.shutdown()
