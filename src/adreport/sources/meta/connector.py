@@ -93,6 +93,7 @@ class MetaConnector:
         self.event = conversion_event
         self.window = attribution_window
         self.dropped: set[str] = set()
+        self.page_size = PAGE_SIZE
 
     def classify(self, response: httpx.Response) -> Classified | None:
         return errors.classify(response)
@@ -163,7 +164,7 @@ class MetaConnector:
         url = f"{self.graph_url}/{part.account.account_id}/insights"
         if self._large(part):
             url = await self._run_report(session, part, params)
-            params = {"limit": str(PAGE_SIZE)}
+            params = {"limit": str(self.page_size)}
         guard = PageGuard(session, f"{part.level} insights of {part.key}")
         next_url: str | None = None
         while True:
@@ -192,7 +193,7 @@ class MetaConnector:
                 }
             ),
             "time_increment": "1",
-            "limit": str(PAGE_SIZE),
+            "limit": str(self.page_size),
         }
         if part.breakdowns:
             params["breakdowns"] = ",".join(
