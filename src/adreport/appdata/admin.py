@@ -79,7 +79,7 @@ def grant_role(
     client: Client | None = None,
 ) -> Membership:
     """Give `user` this role in `workspace` (replacing a role held before)."""
-    _check_role(role, client)
+    check_role(role, client)
     _check_client(workspace, client)
     membership = session.scalar(
         select(Membership).where(
@@ -103,7 +103,7 @@ def create_api_client(
     client: Client | None = None,
 ) -> tuple[APIClient, str]:
     """A machine credential and its secret, shown this once and never stored."""
-    _check_role(role, client)
+    check_role(role, client)
     _check_client(workspace, client)
     secret = new_machine_secret()
     credential = APIClient(
@@ -170,7 +170,7 @@ def find_user(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def _check_role(role: str, client: Client | None) -> None:
+def check_role(role: str, client: Client | None) -> None:
     if role not in ROLES:
         raise ConfigurationError(f"role {role!r}: use one of {', '.join(ROLES)}")
     if role == CLIENT_VIEWER and client is None:
