@@ -167,7 +167,14 @@ def _split_to_ads(
 ) -> Iterable[AdDay]:
     parts = {name: apportion(value, AD_WEIGHTS) for name, value in counts.items()}
     spends = apportion_money(money[0], AD_WEIGHTS, unit)
-    revenues = apportion_money(money[1], AD_WEIGHTS, unit)
+    # Revenue goes with purchases: Meta reports no purchase value without a
+    # purchase, and the demo's export leaves such value out as well.
+    purchases = [float(p) for p in parts["purchases"]]
+    revenues = (
+        apportion_money(money[1], purchases, unit)
+        if any(purchases)
+        else [Decimal(0)] * len(ads)
+    )
     for index, ad in enumerate(ads):
         clicks = parts["clicks"][index]
         yield AdDay(
