@@ -33,13 +33,16 @@ from adreport.sources.sandbox import FaultPlan, Served, serve
 from adreport.warehouse import Warehouse
 
 SECRET = LICENCES[MANAGER_KEY][0]
+DAYS = 28  # two slices per customer keep each sync short
 
 
 @pytest.fixture
 def naver() -> Iterator[tuple[Served, object]]:
     # The engine's days end at yesterday by its clock (UTC); the sandbox's too.
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
-    app = build_app(FaultPlan.parse("", known=FAULTS | OWN_FAULTS), last_day=yesterday)
+    app = build_app(
+        FaultPlan.parse("", known=FAULTS | OWN_FAULTS), days=DAYS, last_day=yesterday
+    )
     with serve(app) as served:
         yield served, app
 
@@ -56,7 +59,7 @@ def sync(
     clock = FakeClock(start=datetime.now(UTC))
     source = Source("naver", "naver-searchad", settings, secrets)
     outcome = asyncio.run(
-        sync_source(warehouse, source, SyncOptions(backfill_days=90), clock=clock)
+        sync_source(warehouse, source, SyncOptions(backfill_days=DAYS), clock=clock)
     )
     return outcome, clock
 
@@ -123,7 +126,7 @@ def test_a_sync_equals_the_seeded_totals_in_krw(naver, warehouse):
             "WHERE platform = 'naver-searchad' AND account_id = ?",
             [cid],
         )[0]
-        assert stored[0] == len(customer.keywords) * 90
+        assert stored[0] == len(customer.keywords) * DAYS
         assert stored[1] == sum(s.imp_cnt for s in stats)
         assert stored[2] == sum(s.clk_cnt for s in stats)
         assert stored[3] == Decimal(sum(s.sales_amt for s in stats))
@@ -138,7 +141,7 @@ def test_paging_reaches_every_keyword_in_chunks_of_100(naver, warehouse):
     sync(served, warehouse)
     big, small = world_of(app)["1234567"], world_of(app)["2345678"]
     assert len(big.keywords) > 100 >= len(small.keywords)
-    slices = -(-90 // DAYS_PER_SLICE)
+    slices = -(-DAYS // DAYS_PER_SLICE)
     counts = httpx.get(f"{served.url}/__sandbox/requests").json()
     assert counts["/stats"] == slices * 2 + slices * 1
     keywords = warehouse.rows(
