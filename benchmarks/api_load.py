@@ -140,12 +140,17 @@ def main() -> None:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(300):
+            for _ in range(1200):
                 try:
                     if httpx.get(f"{base}/readyz").status_code == 200:
                         break
                 except httpx.HTTPError:
-                    time.sleep(0.1)
+                    pass
+                if server.poll() is not None:
+                    raise SystemExit(
+                        "adreport serve stopped; run it by hand to see why"
+                    )
+                time.sleep(0.1)
             token = httpx.post(
                 f"{base}/api/v1/auth/token",
                 data={
