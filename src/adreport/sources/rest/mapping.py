@@ -36,19 +36,45 @@ def dig(value: Any, path: Path) -> Any:
     return value
 
 
+Getter = Callable[[Any], Any]
+
+
+def getter(path: Path) -> Getter:
+    """A function reading `path` from a record; plain dict steps take the fast road."""
+    if len(path) == 1:
+        (key,) = path
+
+        def one(record: Any) -> Any:
+            return record.get(key) if type(record) is dict else dig(record, path)
+
+        return one
+    if len(path) == 2:
+        outer, inner = path
+
+        def two(record: Any) -> Any:
+            if type(record) is dict:
+                found = record.get(outer)
+                if type(found) is dict:
+                    return found.get(inner)
+            return dig(record, path)
+
+        return two
+    return lambda record: dig(record, path)
+
+
 class RecordMap:
-    """One source's field map, compiled."""
+    """One source's field map, compiled into (name, read, convert) steps."""
 
     def __init__(self, config: SourceConfig):
         self.level = config.level
-        self.date_path = split(config.date_path)
+        self.read_date = getter(split(config.date_path))
         self.date_format = config.date_format
         self.scale = Decimal(config.money_scale)
-        self.fields = {name: split(path) for name, path in config.fields.items()}
+        self.steps = [
+            (name, getter(split(path)), self._converter(name))
+            for name, path in config.fields.items()
+        ]
         self._days: dict[str, date] = {}
-        self._convert: dict[str, Callable[[Any], Any]] = {}
-        for name in self.fields:
-            self._convert[name] = self._converter(name)
 
     def _converter(self, name: str) -> Callable[[Any], Any]:
         if name in COUNT_MEASURES:
@@ -63,33 +89,32 @@ class RecordMap:
 
     def page(self, records: list[Any]) -> Page:
         page = Page(records=[])
+        keep, refuse = page.records.append, page.rejected.append
         for raw in records:
             try:
-                page.records.append(self.record(raw))
+                keep(self.record(raw))
             except (ValueError, TypeError, InvalidOperation) as exc:
-                page.rejected.append(
-                    (raw if isinstance(raw, dict) else {"": raw}, str(exc))
-                )
+                refuse((raw if isinstance(raw, dict) else {"": raw}, str(exc)))
         return page
 
     def record(self, raw: Any) -> FactRecord:
         values: dict[str, Any] = {}
-        for name, path in self.fields.items():
-            found = dig(raw, path)
+        for name, read, convert in self.steps:
+            found = read(raw)
             if found is not None:
                 try:
-                    values[name] = self._convert[name](found)
+                    values[name] = convert(found)
                 except (ValueError, TypeError, InvalidOperation) as exc:
                     raise ValueError(f"{name} {found!r}: {exc}") from exc
         return FactRecord(
-            date=self.day(dig(raw, self.date_path)), level=self.level, **values
+            date=self.day(self.read_date(raw)), level=self.level, **values
         )
 
     def day(self, text: Any) -> date:
-        if not isinstance(text, str):
-            raise ValueError(f"date {text!r} is not text")
-        found = self._days.get(text)
+        found = self._days.get(text) if type(text) is str else None
         if found is None:
+            if not isinstance(text, str):
+                raise ValueError(f"date {text!r} is not text")
             try:
                 found = datetime.strptime(text, self.date_format).date()
             except ValueError:
@@ -100,11 +125,22 @@ class RecordMap:
         return found
 
     def _money(self, value: Any) -> Decimal:
-        amount = Decimal(value) if isinstance(value, int | str) else Decimal(str(value))
+        if type(value) is int or isinstance(value, str):
+            amount = Decimal(value)
+        else:
+            amount = Decimal(str(_number(value)))
         return amount / self.scale if self.scale != 1 else amount
 
 
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("not a number")
+    return value
+
+
 def _count(value: Any) -> int:
+    if type(value) is int:
+        return value
     if isinstance(value, bool):
         raise ValueError("a count, not true/false")
     if isinstance(value, float) and not value.is_integer():
@@ -113,7 +149,9 @@ def _count(value: Any) -> int:
 
 
 def _decimal(value: Any) -> Decimal:
-    return Decimal(value) if isinstance(value, int | str) else Decimal(str(value))
+    if type(value) is int or isinstance(value, str):
+        return Decimal(value)
+    return Decimal(str(_number(value)))
 
 
 def _name(value: Any) -> str:
