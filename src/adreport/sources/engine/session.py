@@ -112,6 +112,8 @@ class SyncSession:
             self.on_warning(message)
 
     def drift(self, field: str, reason: str) -> None:
+        if any(seen.field == field for seen in self.notes.drift):
+            return  # one record per field and run, however many requests named it
         log.warning("%s dropped field %s: %s", self.connector.platform, field, reason)
         self.notes.drift.append(Drift(field, reason, self.now))
 
