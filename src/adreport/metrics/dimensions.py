@@ -21,6 +21,8 @@ class Dimension:
     breakdown: str | None = None
     joins: tuple[str, ...] = ()
     id_sql: str | None = None  # shown as <name>_id beside the name
+    # Values are stored lower-case, so a filter needs no lower() on every row.
+    lower_case: bool = False
 
     def label(self, lang: str) -> str:
         return self.label_ko if lang == "ko" else self.label_en
@@ -41,15 +43,17 @@ def _entity(name: str, en: str, ko: str, level: str, alias: str) -> Dimension:
     )
 
 
-# A campaign's own channel; for rows without a campaign, the platform's usual one.
+# A campaign's own channel; without one, the platform's usual one. Worked out on
+# the campaigns table (thousands of rows), not per fact row (millions).
 PLATFORM_CHANNEL_SQL = " ".join(
     f"WHEN '{platform}' THEN '{channel}'"
     for platform, channel in PLATFORM_CHANNELS.items()
 )
-CHANNEL_SQL = (
-    "COALESCE(NULLIF(cp.channel, ''), "
-    f"CASE f.platform {PLATFORM_CHANNEL_SQL} ELSE 'unknown' END)"
+CAMPAIGN_CHANNEL_SQL = (
+    "lower(COALESCE(NULLIF(channel, ''), "
+    f"CASE platform {PLATFORM_CHANNEL_SQL} ELSE 'unknown' END))"
 )
+CHANNEL_SQL = "COALESCE(cp.channel, 'unknown')"
 
 KOREAN_BREAKDOWNS = {
     "age": "연령",
@@ -110,6 +114,7 @@ DIMENSIONS: dict[str, Dimension] = {
             (CHANNEL_SQL,),
             level="campaign",
             joins=("cp",),
+            lower_case=True,
         ),
         Dimension(
             "campaign_type",
@@ -159,8 +164,10 @@ DIMENSIONS: dict[str, Dimension] = {
 JOINS = {
     "a": "LEFT JOIN accounts a ON a.platform = f.platform "
     "AND a.account_id = f.account_id",
-    "cp": "LEFT JOIN campaigns cp ON cp.platform = f.platform "
-    "AND cp.account_id = f.account_id AND cp.campaign_id = f.campaign_id",
+    "cp": "LEFT JOIN (SELECT platform, account_id, campaign_id, name, campaign_type, "
+    f"{CAMPAIGN_CHANNEL_SQL} AS channel FROM campaigns) cp "
+    "ON cp.platform = f.platform AND cp.account_id = f.account_id "
+    "AND cp.campaign_id = f.campaign_id",
     "eg": "LEFT JOIN entities eg ON eg.platform = f.platform AND eg.account_id = "
     "f.account_id AND eg.level = 'ad_group' AND eg.entity_id = f.ad_group_id",
     "ea": "LEFT JOIN entities ea ON ea.platform = f.platform AND ea.account_id = "

@@ -14,7 +14,14 @@ from adreport.warehouse.store import Warehouse
 
 log = logging.getLogger(__name__)
 
-PUBLISHED = ("facts", "fact_grains", "accounts", "campaigns", "entities")
+PUBLISHED = (
+    "facts",
+    "campaign_days",
+    "fact_grains",
+    "accounts",
+    "campaigns",
+    "entities",
+)
 
 
 def create_schema(connection: Any) -> None:

@@ -26,6 +26,10 @@ import pyarrow.parquet as pq
 
 from adreport.errors import ConfigurationError
 from adreport.model import KEY_COLUMNS, MEASURES
+from adreport.warehouse.rollup import (
+    build_campaign_days_if_missing,
+    refresh_campaign_days,
+)
 from adreport.warehouse.schema import TABLES
 
 log = logging.getLogger(__name__)
@@ -74,8 +78,10 @@ class Warehouse:
                 f"cannot open the warehouse {path}: {exc}. Another adreport process "
                 "may hold it; stop it or use another --data-dir"
             ) from exc
+        self.con.execute("SET enable_progress_bar = false")  # adreport shows its own
         for statement in TABLES:
             self.con.execute(statement)
+        build_campaign_days_if_missing(self.con)
         self._remove_stale_stages()
 
     def _stage_place(self) -> tuple[Path | None, str]:
@@ -441,6 +447,7 @@ class Stage:
             WHERE f.rowid = i.fact_row AND i.fate = 'unchanged'
                 AND i.fetched_at > f.fetched_at
         """)
+        refresh_campaign_days(self.con, summed)
         self.con.execute(f"""
             INSERT OR IGNORE INTO fact_grains
             SELECT DISTINCT platform, account_id, date, grain, attribution_setting
