@@ -229,15 +229,16 @@ class QueryBuilder:
 
     def _accounts_in_scope(self, start: date, end: date) -> tuple[str, list[Any]]:
         """SQL for the accounts with rows in the range that the platform and
-        account filters let through (other filters cannot leave an account out)."""
+        account filters let through (other filters cannot leave an account out).
+        The grains table goes by the facts' alias, so the filters apply unchanged."""
         self.params = [start, end]
-        where = ["g.date BETWEEN ? AND ?"]
+        where = ["f.date BETWEEN ? AND ?"]
         for dim, values in self.filters.items():
             if dim.name in ("platform", "account"):
-                where.append(self._filter(dim, values).replace("f.", "g."))
-        sql = f"""SELECT DISTINCT g.platform, g.account_id FROM fact_grains g
-            LEFT JOIN accounts a ON a.platform = g.platform
-                AND a.account_id = g.account_id
+                where.append(self._filter(dim, values))
+        sql = f"""SELECT DISTINCT f.platform, f.account_id FROM fact_grains f
+            LEFT JOIN accounts a ON a.platform = f.platform
+                AND a.account_id = f.account_id
             WHERE {" AND ".join(where)}"""
         return sql, self.params
 
