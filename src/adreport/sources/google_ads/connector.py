@@ -1,6 +1,6 @@
 """The Google Ads connector: GAQL over REST, campaign, ad group and ad by day.
 
-Each slice is one customer, one level and a week of days, segmented by device and
+Each slice is one customer, one level and two weeks of days, segmented by device and
 network. By default it is read with `googleAds:searchStream` (one answer, batches
 of rows); `request = search` reads it with `googleAds:search` page by page
 instead, through the engine's PageGuard. A field the API stops knowing (K10) is
@@ -35,7 +35,7 @@ from adreport.sources.versions import GOOGLE_ADS_API
 DEFAULT_BASE_URL = "https://googleads.googleapis.com"
 TOKEN_URL = "https://oauth2.googleapis.com/token"  # noqa: S105 (a URL, not a secret)
 LEVELS = ("campaign", "ad_group", "ad")
-SLICE_DAYS = 7
+SLICE_DAYS = 14  # each slice costs one merge; two weeks keep them few and small
 CUSTOMER_FIELDS = (
     "customer.id",
     "customer.descriptive_name",
@@ -94,7 +94,7 @@ class GoogleAdsConnector:
         return found
 
     def slices(self, account: Account, first_day: date, last_day: date) -> list[Slice]:
-        """A week at a time per level, so a killed sync re-reads at most a week."""
+        """Two weeks at a time per level; a killed sync re-reads at most that."""
         parts = []
         for level in LEVELS:
             start = first_day
@@ -119,7 +119,7 @@ class GoogleAdsConnector:
                         yield page
                 return
             except SyncError as exc:
-                if not self._drop(exc):
+                if not self._drop(exc, query):
                     raise
 
     def query(self, part: Slice) -> str:
@@ -127,11 +127,15 @@ class GoogleAdsConnector:
         resource = mapping.RESOURCE[part.level]
         return gaql.select(fields, resource, part.first_day, part.last_day)
 
-    def _drop(self, exc: SyncError) -> bool:
-        """Leave a rejected field out from now on; False when nothing changes."""
+    def _drop(self, exc: SyncError, query: str) -> bool:
+        """Leave a rejected field out from now on; True when the query changes.
+
+        Accounts are pulled side by side, so the field may already be dropped by
+        another slice while this one's query still named it.
+        """
         if exc.kind is not ErrorKind.DROP_FIELD or not exc.field:
             return False
-        if exc.field in self.dropped or exc.field not in mapping.DROPPABLE:
+        if exc.field not in mapping.DROPPABLE or exc.field not in query:
             return False
         self.dropped.add(exc.field)
         return True

@@ -94,6 +94,7 @@ class State:
     cache: OrderedDict[str, list[dict[str, Any]]] = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     requests: int = 0
+    control: SandboxControl | None = None
 
     def request_id(self) -> str:
         with self.lock:
@@ -157,6 +158,7 @@ def build_app(
     plan = faults or FaultPlan.parse("", known=FAULTS, seed=seed)
     state = State(build_world(seed, last_day, scale), plan, page_size)
     control = SandboxControl(plan, lambda account, day: _restate(state, account, day))
+    state.control = control
     api = f"/{GOOGLE_ADS_API}/customers"
     routes = [
         Route("/token", _endpoint(state, control, _token), methods=["POST"]),
@@ -249,6 +251,8 @@ async def _search(state: State, request: Request, request_id: str) -> Response:
             "PAGE_SIZE_NOT_SUPPORTED", "Setting page size is not supported."
         )
     if token in state.traps:
+        if state.control is not None:
+            state.control.count("empty page followed")
         return JSONResponse(_page([], token, query, request_id))
     start = _offset(state, token, customer_id, query) if token else 0
     if state.plan.fires("empty-page-next"):
