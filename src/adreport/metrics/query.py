@@ -189,8 +189,8 @@ class QueryBuilder:
         present = [
             r[0]
             for r in self.db.fetch(
-                "SELECT DISTINCT currency FROM facts WHERE date BETWEEN ? AND ? "
-                "ORDER BY 1",
+                "SELECT DISTINCT currency FROM campaign_days "
+                "WHERE date BETWEEN ? AND ? ORDER BY 1",
                 [start, end],
             )
         ]
@@ -473,8 +473,8 @@ FROM g
         if not self.query.currency or self.currencies == [currency]:
             return []
         # Every currency of the days in the period: a grain choice cannot change
-        # which currencies a day's rows are in, so the facts need no matching.
-        pairs = """SELECT DISTINCT f.currency, f.date AS day FROM facts f
+        # which currencies a day's rows are in, so their daily sums will do.
+        pairs = """SELECT DISTINCT f.currency, f.date AS day FROM campaign_days f
             WHERE f.date BETWEEN ? AND ?"""
         return self.db.rate_uses(currency, pairs, [start, end])
 
