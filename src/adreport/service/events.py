@@ -57,6 +57,7 @@ from adreport.sources.push import (
     event_id_of,
     ingest_events,
     parse_body,
+    prepare_warehouse,
     read_event,
 )
 from adreport.warehouse.store import Warehouse
@@ -105,7 +106,7 @@ def check_signature(
     if not header:
         raise SignatureError(f"{SIGNATURE_HEADER} is missing")
     timestamp, candidates = _parse_signature_header(header)
-    if abs(now - timestamp) > TOLERANCE_SECONDS:
+    if abs(int(now) - timestamp) > TOLERANCE_SECONDS:  # whole seconds, as signed
         raise SignatureError(
             f"the signature's time t={timestamp} is more than {TOLERANCE_SECONDS} s "
             "from the server's clock; sign each delivery when sending it"
@@ -495,9 +496,10 @@ class EventProcessor:
         self.wake.set()
 
     async def run(self, idle_seconds: float = 0.25) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self.thread, prepare_warehouse, self.warehouse)
         while not self.stopping:
             try:
-                loop = asyncio.get_running_loop()
                 moved = await loop.run_in_executor(self.thread, self.process_batch)
             except Exception:
                 log.exception("event processor: a batch failed; retrying shortly")

@@ -195,6 +195,15 @@ class Delivery:
     event: PushedEvent
 
 
+def prepare_warehouse(warehouse: Warehouse) -> None:
+    """The pushed events' own table beside `events`, made once."""
+    cursor = warehouse.con.cursor()
+    try:
+        cursor.execute(ATTRIBUTION_TABLE)
+    finally:
+        cursor.close()
+
+
 def ingest_events(warehouse: Warehouse, deliveries: Sequence[Delivery]) -> ImportCounts:
     """Merge a batch of checked events into the warehouse in one transaction.
 
