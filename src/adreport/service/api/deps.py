@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -18,10 +18,14 @@ def runtime(request: Request) -> Runtime:
     return found
 
 
-def warehouse_cursor(
+async def warehouse_cursor(
     service: Annotated[Runtime, Depends(runtime)],
-) -> Iterator[CursorWarehouse]:
-    """A cursor of the shared warehouse for this request, closed after it."""
+) -> AsyncIterator[CursorWarehouse]:
+    """A cursor of the shared warehouse for this request, closed after it.
+
+    Opened and closed on the event loop (both are quick): a dependency that held
+    a worker thread until the answer was sent would deadlock the thread pool
+    under many concurrent requests."""
     cursor = service.cursor()
     try:
         yield cursor

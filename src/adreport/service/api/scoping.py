@@ -6,7 +6,7 @@ read fresh from the database, so a role taken away counts at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends
@@ -19,9 +19,10 @@ from adreport.service.runtime import Runtime
 from adreport.service.tenancy import Caller, NotAMemberError, caller_from_subject
 
 
-def app_session(
+async def app_session(
     service: Annotated[Runtime, Depends(runtime)],
-) -> Iterator[Session]:
+) -> AsyncIterator[Session]:
+    """One session per request, closed on the event loop (see warehouse_cursor)."""
     with service.sessions().session() as session:
         yield session
 
