@@ -85,6 +85,8 @@ def span() -> tuple[str, str]:
 
 def adreport_sync(url: str, folder: Path) -> int:
     settings, secrets = sandbox_connection(url)
+    config = Path(settings.pop("config")).read_text(encoding="utf-8")
+    settings["config-text"] = config.replace("size = 1000", f"size = {PAGE}")
     source = Source("bench", "rest", settings, secrets)
     with Warehouse(folder / "warehouse.duckdb") as warehouse:
         outcome = asyncio.run(

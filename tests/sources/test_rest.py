@@ -29,16 +29,16 @@ from adreport.warehouse import Warehouse
 RECORDS = 3000
 BASE = CONFIG.read_text(encoding="utf-8")
 PAGING = {
-    "cursor": BASE.replace("size = 5000", "size = 700"),
+    "cursor": BASE.replace("size = 1000", "size = 700"),
     "page-number": BASE.replace('type = "cursor"', 'type = "page-number"')
     .replace('param = "cursor"', 'param = "page"')
-    .replace("size = 5000", "size = 700"),
+    .replace("size = 1000", "size = 700"),
     "offset": BASE.replace('type = "cursor"', 'type = "offset"')
     .replace('param = "cursor"', 'param = "offset"')
-    .replace("size = 5000", "size = 700"),
+    .replace("size = 1000", "size = 700"),
     "next-link": BASE.replace('type = "cursor"', 'type = "next-link"')
     .replace('cursor_path = "paging.next_cursor"', 'next_path = "links.next"')
-    .replace("size = 5000", "size = 700"),
+    .replace("size = 1000", "size = 700"),
 }
 
 

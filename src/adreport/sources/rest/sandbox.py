@@ -269,7 +269,7 @@ def build_app(
     faults: FaultPlan | None = None,
     seed: int = 7,
     *,
-    records: int = 5_000,
+    records: int = 20_000,
     days: int = 90,
     last_day: date | None = None,
 ) -> Starlette:
