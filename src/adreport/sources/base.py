@@ -186,7 +186,12 @@ class Connector(Protocol):
         ...
 
     def pull(self, session: Session, part: Slice) -> AsyncIterator[Page]:
-        """Fetch one slice page by page, following the platform's paging."""
+        """Fetch one slice page by page, following the platform's paging.
+
+        The engine pulls several accounts at once, so state shared between
+        slices (a field already dropped after DROP_FIELD) must expect a request
+        sent before the change to fail the same way once more.
+        """
         ...
 
 

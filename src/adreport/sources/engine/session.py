@@ -30,6 +30,21 @@ from adreport.sources.engine.clock import Clock, RealClock
 
 log = logging.getLogger(__name__)
 
+
+class WithoutQuery(logging.Filter):
+    """httpx logs each request's full URL at INFO; a query may hold a token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                arg.copy_with(query=None) if isinstance(arg, httpx.URL) else arg
+                for arg in record.args
+            )
+        return True
+
+
+logging.getLogger("httpx").addFilter(WithoutQuery())
+
 # The account whose slice is being pulled; requests are limited per account.
 current_account: ContextVar[str] = ContextVar("current_account", default="")
 
