@@ -19,6 +19,7 @@ from adreport.service.runtime import CursorWarehouse
 # Tables holding rows of one account: platform and account_id name it.
 BY_ACCOUNT = (
     "facts",
+    "campaign_days",
     "fact_history",
     "fact_grains",
     "accounts",
