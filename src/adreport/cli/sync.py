@@ -93,7 +93,7 @@ def _split(
     secrets: dict[str, str] = {}
     for option in options:
         value = given.get(option.name, option.default)
-        if value is None and option.secret:
+        if value is None and option.secret and option.required:
             value = _ask_secret(option)
         if value is None or value == "":
             if option.required:

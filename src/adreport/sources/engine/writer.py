@@ -103,14 +103,17 @@ def fact_rows(rows: SliceRows) -> pa.Table:
     columns: dict[str, pa.Array] = {
         "platform": _same(rows.platform, count),
         "account_id": _same(account.account_id, count),
-        "grain": pa.array([_grain(record, part) for record in records], pa.string()),
+        "grain": _grains(records, part),
         "date": pa.array([record.date for record in records], pa.date32()),
     }
     for name in ("campaign_id", "ad_group_id", "ad_id", "keyword_id"):
         columns[name] = pa.array([getattr(r, name) for r in records], pa.string())
+    present = {name for r in records for name in r.breakdowns}
     for name in BREAKDOWNS:
-        columns[name] = pa.array(
-            [r.breakdowns.get(name, "") for r in records], pa.string()
+        columns[name] = (
+            pa.array([r.breakdowns.get(name, "") for r in records], pa.string())
+            if name in present
+            else _same("", count)
         )
     columns["attribution_setting"] = pa.array(
         [r.attribution_setting for r in records], pa.string()
@@ -118,11 +121,33 @@ def fact_rows(rows: SliceRows) -> pa.Table:
     for name in COUNT_MEASURES:
         columns[name] = pa.array([getattr(r, name) for r in records], pa.int64())
     for name in DECIMAL_MEASURES:
-        columns[name] = pa.array([_six(getattr(r, name)) for r in records], MONEY_TYPE)
+        columns[name] = _money([getattr(r, name) for r in records])
     columns.update(_provenance(rows, records))
     columns.update(_descriptions(rows, records))
     order = (*KEY_COLUMNS, *COUNT_MEASURES, *DECIMAL_MEASURES, *STAGE_EXTRA)
     return pa.table({name: columns[name] for name in order})
+
+
+def _money(values: list[Decimal | None]) -> pa.Array:
+    """Decimals as stored (six places); rounded only when a value has more."""
+    try:
+        return pa.array(values, MONEY_TYPE)
+    except pa.ArrowInvalid:
+        return pa.array([_six(value) for value in values], MONEY_TYPE)
+
+
+def _grains(records: list[FactRecord], part: Slice) -> pa.Array:
+    known: dict[tuple[str, tuple[str, ...]], str] = {}
+    grains = []
+    for record in records:
+        split = (record.level, tuple(k for k, v in record.breakdowns.items() if v))
+        grain = known.get(split)
+        if grain is None:
+            grain = known[split] = make_grain(
+                record.level, set(part.breakdowns) | set(split[1])
+            ).text
+        grains.append(grain)
+    return pa.array(grains, pa.string())
 
 
 def _provenance(rows: SliceRows, records: list[FactRecord]) -> dict[str, pa.Array]:
@@ -153,12 +178,14 @@ def _descriptions(rows: SliceRows, records: list[FactRecord]) -> dict[str, pa.Ar
         "keyword",
     ):
         described[name] = pa.array([getattr(r, name) for r in records], pa.string())
+    channels: dict[tuple[str, str], str] = {}
+    for r in records:
+        kind = (r.campaign_type, r.breakdowns.get("network", ""))
+        if kind not in channels:
+            channels[kind] = channel_for(rows.platform, kind[0], "", kind[1])
     described["channel"] = pa.array(
         [
-            r.channel
-            or channel_for(
-                rows.platform, r.campaign_type, "", r.breakdowns.get("network", "")
-            )
+            r.channel or channels[(r.campaign_type, r.breakdowns.get("network", ""))]
             for r in records
         ],
         pa.string(),
@@ -174,14 +201,9 @@ def _key(record: FactRecord) -> tuple[object, ...]:
         record.ad_group_id,
         record.ad_id,
         record.keyword_id,
-        tuple(sorted(record.breakdowns.items())),
+        tuple(record.breakdowns.items()),
         record.attribution_setting,
     )
-
-
-def _grain(record: FactRecord, part: Slice) -> str:
-    split = set(part.breakdowns) | {k for k, v in record.breakdowns.items() if v}
-    return make_grain(record.level, split).text
 
 
 def _six(value: Decimal | None) -> Decimal | None:
