@@ -41,6 +41,46 @@ MAX_TEXT = 1000
 # The warehouse keeps amounts as DECIMAL(18, 6): 12 digits before the point.
 LARGEST_VALUE = Decimal(10) ** 12
 
+# The wire format, for the API's document; `read_event` is what enforces it.
+EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["event_id", "occurred_at", "type"],
+    "properties": {
+        "event_id": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_ID,
+            "description": "The sender's id: the same id again is a duplicate",
+        },
+        "occurred_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "ISO 8601 with a UTC offset, e.g. 2026-03-01T12:00:00Z",
+        },
+        "type": {
+            "type": "string",
+            "pattern": f"^{EVENT_TYPE.pattern}$",
+            "description": "e.g. " + ", ".join(KNOWN_TYPES),
+        },
+        "value": {
+            "type": "string",
+            "pattern": r"^-?\d{1,12}(\.\d{1,6})?$",
+            "description": "A decimal amount (a JSON number is read exactly too)",
+        },
+        "currency": {
+            "type": "string",
+            "description": "ISO 4217, required with a value",
+        },
+        "attribution": {
+            "type": "object",
+            "properties": {
+                hint: {"type": "string", "maxLength": MAX_TEXT} for hint in HINTS
+            },
+            "additionalProperties": False,
+        },
+    },
+}
+
 ATTRIBUTION_TABLE = """CREATE TABLE IF NOT EXISTS event_attribution (
     source VARCHAR NOT NULL,
     event_id VARCHAR NOT NULL,

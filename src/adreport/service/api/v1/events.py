@@ -10,11 +10,13 @@ viewer sees none, since events belong to the workspace, not to one client.
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from adreport.appdata.events import DEAD
@@ -41,6 +43,7 @@ from adreport.service.tenancy import (
     caller_from_subject,
     require,
 )
+from adreport.sources.push import EVENT_SCHEMA
 
 router = APIRouter(prefix="/events", tags=["events"])
 
@@ -106,26 +109,65 @@ def _caller(runtime: Runtime, claims: AccessClaims, action: Action) -> Caller:
     return caller
 
 
+SOURCE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
+# The receiver reads its path and headers itself (no per-request parameter
+# machinery: it is the hot path); this documents them.
+RECEIVER_DOCUMENT: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "source",
+            "in": "path",
+            "required": True,
+            "description": "The sending system, e.g. crm or shop",
+            "schema": {"type": "string", "pattern": f"^{SOURCE_PATTERN.pattern}$"},
+        },
+        {
+            "name": ENDPOINT_HEADER,
+            "in": "header",
+            "required": True,
+            "description": "The endpoint id answered when the endpoint was made",
+            "schema": {"type": "string", "maxLength": 64},
+        },
+        {
+            "name": SIGNATURE_HEADER,
+            "in": "header",
+            "required": True,
+            "description": "t=<unix seconds>,v1=<hex HMAC-SHA256 of '<t>.<raw body>'>",
+            "schema": {"type": "string", "maxLength": 1024},
+        },
+    ],
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": EVENT_SCHEMA}},
+    },
+}
+
+
 @router.post(
     "/{source}",
     status_code=202,
     response_model=EventReceipt,
     responses={200: {"model": EventReceipt, "description": "Already accepted"}},
     summary="Receive one signed event",
+    openapi_extra=RECEIVER_DOCUMENT,
 )
-async def receive_event(
-    source: SourceName,
-    request: Request,
-    runtime: RuntimeDep,
-    x_adreport_endpoint: Annotated[str | None, Header(max_length=64)] = None,
-    x_adreport_signature: Annotated[str | None, Header(max_length=1024)] = None,
-) -> JSONResponse:
+async def receive_event(request: Request) -> Response:
     """Store the event once and acknowledge it; processing follows in the server.
 
     A resent event (same event id, same body) answers 200 `duplicate` and changes
     nothing; the same event id with another body answers 409.
     """
-    events = _events(runtime)
+    source = request.path_params["source"]
+    if not SOURCE_PATTERN.fullmatch(source):
+        raise ApiError(
+            "invalid_request",
+            "the source in the path must be lower-case letters, digits, '_', '.' "
+            "or '-', at most 64",
+        )
+    headers = request.headers
+    x_adreport_endpoint = headers.get(ENDPOINT_HEADER)
+    x_adreport_signature = headers.get(SIGNATURE_HEADER)
+    events = _events(request.app.state.runtime)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise ApiError(
@@ -161,9 +203,8 @@ async def receive_event(
             "send a change as a new event id",
         )
     code = 202 if receipt.status == Stored.ACCEPTED else 200
-    return JSONResponse(
-        {"status": receipt.status, "event_id": receipt.event_id}, status_code=code
-    )
+    answer = {"status": receipt.status, "event_id": receipt.event_id}
+    return Response(json.dumps(answer), code, media_type="application/json")
 
 
 @router.post(
