@@ -82,6 +82,7 @@ class Warehouse:
         for statement in TABLES:
             self.con.execute(statement)
         build_campaign_days_if_missing(self.con)
+        _give_accounts_a_no_campaign_row(self.con)
         self._remove_stale_stages()
 
     def _stage_place(self) -> tuple[Path | None, str]:
@@ -602,6 +603,7 @@ class Stage:
                     THEN excluded.status ELSE campaigns.status END,
                 updated_at = greatest(campaigns.updated_at, excluded.updated_at)
         """)
+        _give_accounts_a_no_campaign_row(self.con)
         for level, id_column, name_column in (
             ("ad_group", "ad_group_id", "ad_group_name"),
             ("ad", "ad_id", "ad_name"),
@@ -619,6 +621,17 @@ class Stage:
                         THEN excluded.name ELSE entities.name END,
                     updated_at = greatest(entities.updated_at, excluded.updated_at)
             """)
+
+
+def _give_accounts_a_no_campaign_row(con: duckdb.DuckDBPyConnection) -> None:
+    """Rows without a campaign (campaign id "") join a campaign row of their own,
+    with no channel of its own, so queries find their platform's usual channel
+    on the campaigns table instead of working it out on every fact row."""
+    con.execute("""
+        INSERT INTO campaigns
+        SELECT platform, account_id, '', '', '', '', '', updated_at FROM accounts
+        ON CONFLICT (platform, account_id, campaign_id) DO NOTHING
+    """)
 
 
 @dataclass(frozen=True)
