@@ -243,7 +243,7 @@ def test_meta_connector_tables_attach_leads_once(lab, shared_data):
     options = ImportOptions(
         currency="USD", account="1700252260223815", conversion_event="lead"
     )
-    [(main, companions)] = group_companions(paths, options)
+    [(main, companions)] = group_companions(paths, options).groups
     import_file(lab.warehouse, main, options, companions=companions)
     raw = raw_rows(paths[0])
 

@@ -110,3 +110,25 @@ def test_a_fetch_time_that_is_not_a_time_is_refused(tmp_path, shared_data):
     assert done.returncode == 2
     assert "is not a date and time" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_file_that_cannot_be_read_does_not_stop_the_others(tmp_path):
+    unknown = tmp_path / "notes.csv"
+    unknown.write_text("what,is,this\n1,2,3\n")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    good = tmp_path / "rows.csv"
+    good.write_text(
+        "date,platform,account_id,currency,campaign_id,spend\n"
+        "2024-05-01,meta,M1,USD,C1,10\n"
+    )
+
+    done = adreport(
+        tmp_path / "home", "import", str(unknown), str(empty), str(good), ok=False
+    )
+
+    assert done.returncode == 2
+    assert "rows.csv: read as adreport-csv" in done.stdout
+    assert f"2 file(s) not imported: {unknown}, {empty}" in done.stderr.replace(
+        "\n", " "
+    )

@@ -52,7 +52,7 @@ def _import_meta(lab, event="purchase"):
         lab.write("values.csv", VALUES),
     ]
     options = ImportOptions(currency="USD", conversion_event=event)
-    [(main, companions)] = group_companions(paths, options)
+    [(main, companions)] = group_companions(paths, options).groups
     return import_file(lab.warehouse, main, options, companions=companions)
 
 
@@ -78,8 +78,15 @@ def test_a_configured_event_that_is_absent_is_null_with_a_note(lab):
 
 
 def test_an_actions_table_alone_is_refused_with_what_to_do(lab):
-    with pytest.raises(InputFileError, match="same command"):
-        group_companions([lab.write("actions.csv", ACTIONS)], ImportOptions())
+    alone = lab.write("actions.csv", ACTIONS)
+
+    plan = group_companions([alone], ImportOptions())
+
+    assert plan.groups == []
+    [(path, reason)] = plan.refused
+    assert path == alone
+    assert isinstance(reason, InputFileError)
+    assert "same command" in str(reason)
 
 
 def test_adding_legs_without_a_total_is_said_at_import(lab):
@@ -90,7 +97,7 @@ def test_adding_legs_without_a_total_is_said_at_import(lab):
     )
     paths = [lab.write("ads.csv", ADS), lab.write("values.csv", values)]
     options = ImportOptions(currency="USD")
-    [(main, companions)] = group_companions(paths, options)
+    [(main, companions)] = group_companions(paths, options).groups
 
     result = import_file(lab.warehouse, main, options, companions=companions)
 

@@ -53,3 +53,17 @@ def test_the_date_range_and_notes_follow_the_filter(lab):
         ("google-ads", ("device",))
     ]
     assert everything.time_zones == ["America/New_York", "Asia/Seoul"]
+
+
+def test_the_values_listed_for_a_filter_matching_nothing_include_bare_ids(lab):
+    lab.load("rows.csv", ROWS)
+    lab.load(
+        "bare.csv",
+        "date,platform,account_id,currency,campaign_id,spend\n"
+        "2024-05-01,google-ads,G9,USD,C9,1\n",
+    )
+
+    result = lab.query("spend", account="nosuch")
+
+    [note] = [n for n in result.notes if "no rows have account" in n]
+    assert note.endswith("values there: G9, Shop KR")

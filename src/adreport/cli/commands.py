@@ -73,15 +73,18 @@ def import_command(
         rejects_dir=ctx.settings.rejects_dir,
         conversion_event=conversion_event,
     )
+    plan = group_companions(list(files), options)
     failed = []
-    groups = group_companions(list(files), options)
+    for path, reason in plan.refused:
+        console.print(f"[red]rejected:[/red] {reason}", highlight=False)
+        failed.append(path)
     with Warehouse(ctx.settings.warehouse_path) as warehouse:
-        for path, companions in groups:
+        for path, companions in plan.groups:
             try:
                 _import_one(warehouse, path, options, companions)
             except AdreportError as exc:
                 console.print(f"[red]rejected:[/red] {exc}", highlight=False)
-                failed.append(path)
+                failed += [path, *companions]
     if failed:
         names = ", ".join(str(p) for p in failed)
         console.print(f"[red]{len(failed)} file(s) not imported:[/red] {names}")

@@ -14,7 +14,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from adreport.errors import ImportRejectedError, InputFileError, ParseProblem
+from adreport.errors import (
+    AdreportError,
+    ConfigurationError,
+    ImportRejectedError,
+    InputFileError,
+    ParseProblem,
+)
 from adreport.ingest.actions import (
     action_table,
     ad_days_adding_legs,
@@ -71,13 +77,29 @@ class ImportResult:
     kind: str = "facts"
 
 
-def group_companions(
-    paths: list[Path], options: ImportOptions
-) -> list[tuple[Path, list[Path]]]:
-    """Each main file with the action tables given beside it in the same command."""
+@dataclass
+class ImportPlan:
+    """The files of one command: each main file with its action tables, and the
+    files that cannot be imported at all, each with the reason."""
+
+    groups: list[tuple[Path, list[Path]]]
+    refused: list[tuple[Path, AdreportError]]
+
+
+def group_companions(paths: list[Path], options: ImportOptions) -> ImportPlan:
+    """Each main file with the action tables given beside it in the same command.
+
+    A file that cannot be read or recognised is set aside with its reason, so the
+    others still go ahead and every file gets its own verdict.
+    """
     kinds = {}
+    refused: list[tuple[Path, AdreportError]] = []
     for path in paths:
-        located = locate(open_text_file(path, options.encoding), options.format)
+        try:
+            located = locate(open_text_file(path, options.encoding), options.format)
+        except AdreportError as exc:
+            refused.append((path, exc))
+            continue
         kinds[path] = located.fmt
     groups: list[tuple[Path, list[Path]]] = []
     for path, fmt in kinds.items():
@@ -92,11 +114,17 @@ def group_companions(
     attached = {p for _, mine in groups for p in mine}
     for path, fmt in kinds.items():
         if fmt.kind == "actions" and path not in attached:
-            raise InputFileError(
-                f"{path} is a {fmt.title}: it only adds to its main table; import it "
-                "in the same command as that table (e.g. facebook_ads_basic_ad)"
+            refused.append(
+                (
+                    path,
+                    InputFileError(
+                        f"{path} is a {fmt.title}: it only adds to its main table; "
+                        "import it in the same command as that table (e.g. "
+                        "facebook_ads_basic_ad)"
+                    ),
+                )
             )
-    return groups
+    return ImportPlan(groups, refused)
 
 
 def import_file(
@@ -202,9 +230,12 @@ def _attach_companion(
     window = located.fmt.provisional_days or main_parser.fmt.provisional_days
     stage.first_settled_day = main.fetched_at.date() - timedelta(days=window)
     actions = pa.concat_tables(tables)
-    matched, added = stage.attach_actions(
-        actions, located.fmt.measure, family_value_sql(event), options.account
-    )
+    try:
+        matched, added = stage.attach_actions(
+            actions, located.fmt.measure, family_value_sql(event), options.account
+        )
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{path}: {exc}") from None
     main_parser.notes.add(
         f"{path.name}: {located.fmt.measure} of '{event}' attached to {matched} "
         f"ad-day(s), {added} ad-day(s) with actions only"

@@ -285,8 +285,12 @@ class QueryBuilder:
             )
             if found[0][0]:
                 continue
+            # A name, or the id where there is no name: either can be typed.
+            shown_as = ", ".join(
+                f"NULLIF(CAST({c} AS VARCHAR), '')" for c in dim.filter_sql
+            )
             known = self.db.fetch(
-                f"SELECT DISTINCT CAST({dim.filter_sql[0]} AS VARCHAR) AS v "
+                f"SELECT DISTINCT COALESCE({shown_as}) AS v "
                 f"FROM facts f {joins} WHERE f.date BETWEEN ? AND ? ORDER BY 1 "
                 "LIMIT 12",
                 [start, end],
