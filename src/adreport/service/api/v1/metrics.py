@@ -19,11 +19,10 @@ from pydantic import BaseModel, Field
 from adreport.metrics.backends import DuckDBDatabase
 from adreport.metrics.query import MetricQuery, QueryResult, run_query
 from adreport.service.api.deps import RuntimeDep, WarehouseDep
-from adreport.service.api.scoping import CallerDep, SessionDep
+from adreport.service.api.scoping import CallerDep, SessionDep, caller_accounts
 from adreport.service.api.warehouse_scope import scope_to_accounts
 from adreport.service.problems import ApiError, FieldError
 from adreport.service.runtime import Runtime
-from adreport.service.tenancy import metric_scope
 
 router = APIRouter(tags=["metrics"])
 
@@ -120,7 +119,7 @@ def metrics(
         currency=currency.upper() if currency else None,
         where=_where(where or []),
     )
-    scope_to_accounts(cursor, metric_scope(session, caller).accounts)
+    scope_to_accounts(cursor, caller_accounts(session, caller))
     result = run_query(LockedRates(service, cursor), service.adreport.registry(), query)
     return answer(result)
 

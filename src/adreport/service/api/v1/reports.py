@@ -28,7 +28,7 @@ from adreport.reports.build import ReportOptions, build_report
 from adreport.security import audit
 from adreport.service.api.deps import RuntimeDep, WarehouseDep
 from adreport.service.api.pages import Page, PageDep, fetch_page
-from adreport.service.api.scoping import CallerDep, SessionDep
+from adreport.service.api.scoping import CallerDep, SessionDep, caller_accounts
 from adreport.service.api.v1.metrics import LockedRates
 from adreport.service.api.warehouse_scope import scope_to_accounts
 from adreport.service.idempotency import run_once
@@ -37,7 +37,6 @@ from adreport.service.tenancy import (
     Action,
     get_for,
     get_visible,
-    metric_scope,
     require,
     visible,
 )
@@ -177,7 +176,7 @@ def run_report(
 ) -> JSONResponse:
     """Build the report now; a run that fails is kept with its reason."""
     report = get_for(session, caller, Action.RUN, ReportDefinition, report_id)
-    scope_to_accounts(cursor, metric_scope(session, caller).accounts)
+    scope_to_accounts(cursor, caller_accounts(session, caller))
 
     def work() -> tuple[int, object]:
         run = ReportRun(
