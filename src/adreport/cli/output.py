@@ -104,13 +104,20 @@ def _plain(value: Any) -> str:
     if isinstance(value, Decimal):
         return format(value.quantize(Decimal("0.000001")).normalize(), "f")
     if isinstance(value, float):
-        return repr(value)
+        return _shortest(value)
     return str(value)
+
+
+def _shortest(ratio: float) -> str:
+    """A ratio to 15 significant digits: 1.59, not 1.5899999999999999."""
+    return format(ratio, ".15g")
 
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, float):
+        return float(_shortest(value))
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     return value
