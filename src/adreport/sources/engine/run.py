@@ -177,6 +177,7 @@ async def _pull_all(
     book.set_total(run, total)
     progress.slices(total)
     gate = asyncio.Semaphore(ACCOUNTS_AT_ONCE)
+    writing = asyncio.Lock()
 
     async def one_account(account: Account, parts: Sequence[Slice]) -> None:
         async with gate:
@@ -185,7 +186,9 @@ async def _pull_all(
                 if part.key in run.done:
                     progress.advance(0)
                     continue
-                rows = await _pull_slice(warehouse, book, run, connector, session, part)
+                rows = await _pull_slice(
+                    warehouse, book, run, connector, session, part, writing
+                )
                 progress.advance(rows)
 
     await _first_error([one_account(account, parts) for account, parts in plans])
@@ -228,8 +231,13 @@ async def _pull_slice(
     connector: Connector,
     session: SyncSession,
     part: Slice,
+    writing: asyncio.Lock,
 ) -> int:
-    """Fetch one slice whole (again, if its page token expires), then commit it."""
+    """Fetch one slice whole (again, if its page token expires), then commit it.
+
+    The commit runs in a worker thread, one at a time, so other accounts' pages
+    keep arriving while DuckDB merges.
+    """
     records, rejected = await _fetch(connector, session, part)
     today = _account_today(part.account, session.now)
     rows = SliceRows(
@@ -250,7 +258,10 @@ async def _pull_slice(
         book.checkpoint(con, run, part.key, import_id, len(records), session.counters)
         book.record_drift(con, run, session.notes.drift)
 
-    write_slice(warehouse, rows, {"rows_rejected": len(rejected)}, checkpoint)
+    async with writing:
+        await asyncio.to_thread(
+            write_slice, warehouse, rows, {"rows_rejected": len(rejected)}, checkpoint
+        )
     return len(records)
 
 

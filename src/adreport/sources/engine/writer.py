@@ -137,15 +137,15 @@ def _money(values: list[Decimal | None]) -> pa.Array:
 
 
 def _grains(records: list[FactRecord], part: Slice) -> pa.Array:
-    known: dict[tuple[str, tuple[str, ...]], str] = {}
+    known: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
     grains = []
     for record in records:
-        split = (record.level, tuple(k for k, v in record.breakdowns.items() if v))
+        split = (record.level, tuple(record.breakdowns.items()))
         grain = known.get(split)
         if grain is None:
-            grain = known[split] = make_grain(
-                record.level, set(part.breakdowns) | set(split[1])
-            ).text
+            named = {k for k, v in record.breakdowns.items() if v}
+            grain = make_grain(record.level, set(part.breakdowns) | named).text
+            known[split] = grain
         grains.append(grain)
     return pa.array(grains, pa.string())
 
