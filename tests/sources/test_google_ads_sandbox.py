@@ -312,3 +312,28 @@ def test_the_gaql_reader_reads_what_the_connector_writes():
     assert ordered.order_by == (("metrics.clicks", True),)
     assert ordered.limit == 5
     assert ordered.conditions[0].values == ("ENABLED", "PAUSED")
+
+
+def test_scale_serves_about_100k_ad_rows_in_batches_of_10000():
+    app = build_app(last_day=LAST_DAY, scale=7)
+    world = app.state.world
+    query = AD_DAY.replace(
+        "'2024-06-03' AND '2024-06-03'", "'2024-03-12' AND '2024-06-09'"
+    )
+    rows = 0
+    with serve(app) as served:
+        google = Google(served.url)
+        for customer in (US, KR):
+            batches = google.post(customer, "searchStream", {"query": query}).json()
+            assert all(len(b["results"]) == 10_000 for b in batches[:-1])
+            assert "queryResourceConsumption" in batches[-1]
+            results = [row for batch in batches for row in batch["results"]]
+            rows += len(results)
+            micros = sum(int(r["metrics"]["costMicros"]) for r in results)
+            seeded = sum(
+                cell.cost_micros
+                for cell in world.days(customer, date(2024, 3, 12), LAST_DAY)
+                if cell.ad.ad_group.campaign.channel != "PERFORMANCE_MAX"
+            )
+            assert micros == seeded
+    assert 95_000 <= rows <= 110_000

@@ -151,7 +151,8 @@ def answer(world: World, customer_id: str, query: Query) -> list[dict[str, Any]]
     rows = _ordered(rows, query)
     if query.limit is not None:
         rows = rows[: query.limit]
-    return [_json_row(row, query) for row in rows]
+    write = _RowWriter(query)
+    return [write(row) for row in rows]
 
 
 def _entities(world: World, customer_id: str, resource: str) -> list[Entity]:
@@ -183,11 +184,14 @@ def _fact_rows(
     first = max(span[0], min(days, default=span[0]))
     last = min(span[1], max(days, default=span[1]))
     sums: dict[tuple[Any, ...], list[Any]] = {}
+    entities: dict[int, Entity] = {}
     for cell in world.days(customer_id, first, last):
         entity = _entity_of(cell, query.resource)
         if not _shown(entity, query.resource):
             continue
-        key = (entity, *(_segment(cell, s) for s in segments))
+        # Keyed by identity: hashing a nested frozen dataclass costs far more.
+        entities[id(entity)] = entity
+        key = (id(entity), *(_segment(cell, s) for s in segments))
         total = sums.get(key)
         if total is None:
             sums[key] = [
@@ -203,7 +207,10 @@ def _fact_rows(
             total[2] += cell.cost_micros
             total[3] += cell.conversions
             total[4] += cell.conversions_value
-    return [_fact_row(key, total, segments) for key, total in sums.items()]
+    return [
+        _fact_row((entities[key[0]], *key[1:]), total, segments)
+        for key, total in sums.items()
+    ]
 
 
 def _fact_row(
@@ -319,22 +326,42 @@ def field_mask(query: Query) -> str:
     return ",".join(".".join(camel(p) for p in f.split(".")) for f in query.fields)
 
 
-def _json_row(row: dict[str, Any], query: Query) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    entity = row["entity"]
-    for name in query.fields:
-        family = name.split(".")[0]
-        if family in LEVEL_OF:
-            _put(out, [camel(family), "resourceName"], _resource_of(entity, family))
-        if name.endswith(".resource_name"):
-            continue
-        _put(out, [camel(part) for part in name.split(".")], _json_value(row, name))
-    if "adGroupAd" in out and "ad" in out["adGroupAd"]:
-        ad = _ad(entity)
-        out["adGroupAd"]["ad"]["resourceName"] = (
-            f"customers/{_customer(entity).id}/ads/{ad.id}"
-        )
-    return out
+class _RowWriter:
+    """Writes rows of one query: paths and kinds worked out once, not per row."""
+
+    def __init__(self, query: Query):
+        families = dict.fromkeys(f.split(".")[0] for f in query.fields)
+        self.families = [(f, camel(f)) for f in families if f in LEVEL_OF]
+        self.fields = [
+            (name, [camel(part) for part in name.split(".")], _kind(name))
+            for name in query.fields
+            if not name.endswith(".resource_name")
+        ]
+        self.names: dict[tuple[int, str], str] = {}
+
+    def __call__(self, row: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        entity = row["entity"]
+        for family, key in self.families:
+            out[key] = {"resourceName": self._name(entity, family)}
+        for name, path, kind in self.fields:
+            _put(out, path, _json_value(_value(row, name), kind))
+        if "adGroupAd" in out and "ad" in out["adGroupAd"]:
+            customer = out.get("customer", {}).get("id") or _customer(entity).id
+            ad = out["adGroupAd"]["ad"]
+            ad["resourceName"] = f"customers/{customer}/ads/{_ad(entity).id}"
+        return out
+
+    def _name(self, entity: Entity, family: str) -> str:
+        key = (id(entity), family)
+        found = self.names.get(key)
+        if found is None:
+            found = self.names[key] = _resource_of(entity, family)
+        return found
+
+
+def _kind(name: str) -> str:
+    return METRICS.get(name) or (ATTRIBUTES[name].kind if name in ATTRIBUTES else "")
 
 
 def _resource_of(entity: Entity, family: str) -> str:
@@ -347,9 +374,7 @@ def _resource_of(entity: Entity, family: str) -> str:
     return _resource_name(readers[family](entity))
 
 
-def _json_value(row: dict[str, Any], name: str) -> Any:
-    value = _value(row, name)
-    kind = METRICS.get(name) or (ATTRIBUTES[name].kind if name in ATTRIBUTES else "")
+def _json_value(value: Any, kind: str) -> Any:
     if kind == "int64":
         return str(value)
     if kind == "double":  # proto3 JSON writes a whole double without ".0"
