@@ -19,6 +19,7 @@ from adreport.config import Settings, load_settings
 from adreport.metrics.fx import Rates
 from adreport.security.signin import MAX_FAILURES, WINDOW_SECONDS, SignInLimiter
 from adreport.security.tokens import AccessTokens, load_token_keys
+from adreport.service.local_access import LocalAccess
 from adreport.warehouse import Warehouse
 
 
@@ -34,6 +35,8 @@ class ServiceSettings:
     sign_in_attempts: int = MAX_FAILURES
     sign_in_window: float = WINDOW_SECONDS
     page_limit_max: int = 200
+    # Set by `adreport serve`: the loopback URL a CLI of this data dir may use.
+    local_url: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -66,6 +69,7 @@ class Runtime:
         self.sign_in = SignInLimiter(settings.sign_in_attempts, settings.sign_in_window)
         # Exchange-rate factors are written on first use; one writer at a time.
         self.rates_lock = threading.Lock()
+        self.local: LocalAccess | None = None
 
     def open(self) -> None:
         """Migrate and open the app data, then open the warehouse."""
@@ -73,8 +77,14 @@ class Runtime:
         self.app_db = open_app_db(self.settings.app_db)
         self.warehouse = Warehouse(self.settings.warehouse_path)
         self.tokens = AccessTokens(load_token_keys(self.settings.data_dir))
+        if self.settings.local_url:
+            self.local = LocalAccess(self.settings.data_dir, self.settings.local_url)
+            self.local.start()
 
     def close(self) -> None:
+        if self.local is not None:
+            self.local.stop()
+            self.local = None
         if self.app_db is not None:
             self.app_db.close()
             self.app_db = None
