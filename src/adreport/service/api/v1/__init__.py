@@ -10,6 +10,7 @@ from adreport.service.api.v1 import (
     clients,
     connections,
     events,
+    local,
     members,
     metrics,
     reports,
@@ -26,4 +27,5 @@ ROUTERS: list[APIRouter] = [
     reports.router,
     audit_log.router,
     events.router,
+    local.router,
 ]
