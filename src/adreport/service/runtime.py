@@ -17,10 +17,16 @@ from sqlalchemy import text
 from adreport.appdata.db import AppDatabase, app_db_url, open_app_db, upgrade
 from adreport.config import Settings, load_settings
 from adreport.metrics.fx import Rates
+from adreport.security.secrets import SecretBox
 from adreport.security.signin import MAX_FAILURES, WINDOW_SECONDS, SignInLimiter
 from adreport.security.tokens import AccessTokens, load_token_keys
 from adreport.service.local_access import LocalAccess
+from adreport.service.syncs import SyncJobs
+from adreport.sources.connections import ConnectionStore
 from adreport.warehouse import Warehouse
+
+# How long a shutdown waits for running syncs; an unfinished one resumes next time.
+SYNC_GRACE_SECONDS = 5.0
 
 
 @dataclass
@@ -70,6 +76,7 @@ class Runtime:
         # Exchange-rate factors are written on first use; one writer at a time.
         self.rates_lock = threading.Lock()
         self.local: LocalAccess | None = None
+        self.syncs = SyncJobs(self.cursor, self.secret_box)
 
     def open(self) -> None:
         """Migrate and open the app data, then open the warehouse."""
@@ -80,11 +87,14 @@ class Runtime:
         if self.settings.local_url:
             self.local = LocalAccess(self.settings.data_dir, self.settings.local_url)
             self.local.start()
+        # The stored connections' tables, made once here rather than by requests.
+        ConnectionStore(self.warehouse, self.secret_box())
 
     def close(self) -> None:
         if self.local is not None:
             self.local.stop()
             self.local = None
+        self.syncs.wait(SYNC_GRACE_SECONDS)
         if self.app_db is not None:
             self.app_db.close()
             self.app_db = None
@@ -112,6 +122,11 @@ class Runtime:
         if self.tokens is None:
             raise RuntimeError("no token keys loaded: the service is not started")
         return self.tokens
+
+    def secret_box(self) -> SecretBox:
+        """Seals and opens connection secrets (keys from the environment or the
+        key file beside the warehouse, never from the database)."""
+        return SecretBox.for_data_dir(self.settings.data_dir)
 
     def cursor(self) -> CursorWarehouse:
         if self.warehouse is None:
