@@ -36,6 +36,14 @@ NOTES: dict[str, tuple[str, str]] = {
         "잠정 집계일은 {days}입니다. 매체가 늦게 잡힌 전환이나 확정 광고비를 반영해 "
         "수치를 고칠 수 있습니다.",
     ),
+    "restated": (
+        "Restated days: {days}. The platform changed their numbers after they were "
+        "first loaded (late conversions, settled spend); this report uses the newest "
+        "figures, and the earlier ones are kept in the warehouse's history.",
+        "다시 집계된 날: {days}. 처음 불러온 뒤 매체가 수치를 고쳤습니다(늦게 잡힌 "
+        "전환, 확정 광고비). 이 보고서는 최신 수치를 쓰며 이전 수치는 이력에 "
+        "보관됩니다.",
+    ),
     "partial": (
         "{day} was not over yet in {zones} when this report was made: its numbers "
         "are partial.",
@@ -173,6 +181,9 @@ def _data_freshness(
     provisional = content.provenance.totals.provisional_days
     if provisional:
         lines.append(note("provisional", lang, days=_day_ranges(provisional, lang)))
+    restated = _restated_days(content, context)
+    if restated:
+        lines.append(note("restated", lang, days=_day_ranges(restated, lang)))
     for day, zones in _partial_days(content, context).items():
         shown = i18n.day_in_text(day, lang)
         lines.append(note("partial", lang, day=shown, zones=zones))
@@ -182,6 +193,20 @@ def _data_freshness(
         shown = i18n.day_in_text(context.newest_data_day, lang)
         lines.append(note("stale_data", lang, day=shown, n=behind))
     return lines
+
+
+def _restated_days(content: ReportContent, context: NoteContext) -> list[date]:
+    """Days of the period whose current figures replaced earlier ones."""
+    found = context.db.fetch(
+        """SELECT DISTINCT h.date FROM fact_history h
+        WHERE h.reason = 'restated by a later fetch' AND h.date BETWEEN ? AND ?
+            AND EXISTS (SELECT 1 FROM facts f WHERE f.import_id = h.replaced_by_import
+                AND f.platform = h.platform AND f.account_id = h.account_id
+                AND f.date = h.date)
+        ORDER BY 1""",
+        [content.period.start, content.period.end],
+    )
+    return [row[0] for row in found]
 
 
 def _partial_days(content: ReportContent, context: NoteContext) -> dict[date, str]:
