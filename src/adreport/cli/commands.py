@@ -12,13 +12,13 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from adreport.cli.main import Context, cli, console, friendly_errors, out, parse_day
 from adreport.cli.main import out as out_console
 from adreport.cli.output import print_table, to_csv, to_json
+from adreport.cli.remote import Work, warehouse_work
 from adreport.errors import AdreportError, ConfigurationError
-from adreport.ingest.importer import ImportOptions, group_companions, import_file
+from adreport.ingest.importer import ImportOptions, group_companions
 from adreport.ingest.places import check_currency, check_timezone
 from adreport.ingest.spec import builtin_formats
-from adreport.metrics.backends import DuckDBDatabase
-from adreport.metrics.fx import Rates, update_rates_file
-from adreport.metrics.query import MetricQuery, run_query
+from adreport.metrics.fx import update_rates_file
+from adreport.metrics.query import MetricQuery
 from adreport.warehouse import Warehouse
 
 
@@ -78,10 +78,10 @@ def import_command(
     for path, reason in plan.refused:
         console.print(f"[red]rejected:[/red] {reason}", highlight=False)
         failed.append(path)
-    with Warehouse(ctx.settings.warehouse_path) as warehouse:
+    with warehouse_work(ctx) as work:
         for path, companions in plan.groups:
             try:
-                _import_one(warehouse, path, options, companions)
+                _import_one(work, path, options, companions)
             except AdreportError as exc:
                 console.print(f"[red]rejected:[/red] {exc}", highlight=False)
                 failed += [path, *companions]
@@ -92,7 +92,7 @@ def import_command(
 
 
 def _import_one(
-    warehouse: Warehouse, path: Path, options: ImportOptions, companions: list[Path]
+    work: Work, path: Path, options: ImportOptions, companions: list[Path]
 ) -> None:
     with Progress(
         TextColumn("{task.description}"),
@@ -103,8 +103,8 @@ def _import_one(
         transient=True,
     ) as progress:
         task = progress.add_task(f"importing {path.name}", total=None)
-        result = import_file(
-            warehouse, path, options, lambda n: progress.advance(task, n), companions
+        result = work.import_file(
+            path, options, companions, lambda n: progress.advance(task, n)
         )
     counts = result.counts
     out.print(
@@ -240,9 +240,8 @@ def query_command(
             f"no warehouse in {settings.data_dir} yet: import exports first "
             "(adreport import FILE), or point --data-dir at your data"
         )
-    with Warehouse(settings.warehouse_path) as warehouse:
-        db = DuckDBDatabase(warehouse, Rates(settings.data_dir))
-        result = run_query(db, settings.registry(), query)
+    with warehouse_work(ctx) as work:
+        result = work.query(query)
     if output == "csv":
         click.echo(to_csv(result), nl=False)
     elif output == "json":
@@ -365,7 +364,7 @@ def report_command(
     client: str | None,
 ) -> None:
     """Write the PDF and HTML report of a period."""
-    from adreport.reports.build import ReportOptions, build_report
+    from adreport.reports.build import ReportOptions
     from adreport.reports.i18n import day_range
 
     options = ReportOptions(
@@ -378,9 +377,8 @@ def report_command(
         out_dir=out_dir,
         client=client,
     )
-    settings = ctx.settings
-    with Warehouse(settings.warehouse_path) as warehouse:
-        files = build_report(settings, warehouse, options)
+    with warehouse_work(ctx) as work:
+        files = work.report(options)
     compared = files.comparison
     console.print(
         f"report of {day_range(files.period.start, files.period.end, 'en')}"
@@ -403,13 +401,8 @@ def imports_command(ctx: Context, limit: int) -> None:
     """List what was imported, when, and what it changed."""
     from rich.table import Table
 
-    with Warehouse(ctx.settings.warehouse_path) as warehouse:
-        rows = warehouse.rows(
-            """SELECT import_id, finished_at, format, source_file, rows_read,
-                rows_new, rows_replaced, rows_unchanged, rows_rejected, notes
-            FROM imports ORDER BY import_id DESC LIMIT ?""",
-            [limit],
-        )
+    with warehouse_work(ctx) as work:
+        rows = work.imports(limit)
     table = Table(
         "#",
         "when (UTC)",

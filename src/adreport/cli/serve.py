@@ -41,12 +41,13 @@ def serve_command(
 ) -> None:
     """Run the REST API (/api/v1) and pushed-events receiver.
 
-    The server owns the warehouse file while it runs: stop it before importing
-    with the CLI, or import through the API.
+    The server owns the warehouse file while it runs; meanwhile query, report,
+    import, imports, sources and sync of the same --data-dir work through it.
     """
     import uvicorn
 
     from adreport.service.app import create_app
+    from adreport.service.local_access import local_url
     from adreport.service.middleware import configure_logging
     from adreport.service.runtime import ServiceSettings
 
@@ -55,7 +56,12 @@ def serve_command(
             "give both --tls-cert and --tls-key, or neither", param_hint="--tls-key"
         )
     configure_logging(json_logs=json_logs)
-    settings = ServiceSettings(ctx.directory, app_db_url=app_db, json_logs=json_logs)
+    settings = ServiceSettings(
+        ctx.directory,
+        app_db_url=app_db,
+        json_logs=json_logs,
+        local_url=local_url(host, port, tls=bool(tls_cert)),
+    )
     uvicorn.run(
         create_app(settings),
         host=host,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from datetime import date
@@ -12,10 +11,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from adreport.cli.main import Context, cli, console, friendly_errors, out, parse_day
+from adreport.cli.remote import Work, warehouse_work
 from adreport.errors import ConfigurationError
 from adreport.security.secrets import SecretBox
 from adreport.sources.connections import Connection, ConnectionStore
-from adreport.sources.connections import sync_connection as run_connection_sync
 from adreport.sources.engine.run import SyncOptions
 from adreport.sources.engine.runs import FINISHED
 from adreport.sources.registry import ConnectOption, connect_options
@@ -126,14 +125,13 @@ def sync_command(
 ) -> None:
     """Pull what changed (plus each source's look-back window) into the warehouse."""
     options = SyncOptions(since=parse_day(since, "--since"), backfill_days=backfill)
-    warehouse, store = open_store(ctx)
     failed = False
-    with warehouse:
-        names = list(sources) or store.names()
+    with warehouse_work(ctx) as work:
+        names = list(sources) or work.connection_names()
         if not names:
             raise ConfigurationError("no connections yet: run `adreport connect` first")
         for name in names:
-            failed |= not _sync_one(store, name, options)
+            failed |= not _sync_one(work, name, options)
     sys.exit(1 if failed else 0)
 
 
@@ -153,7 +151,7 @@ class _Bar:
         self.progress.update(self.task, advance=1, rows=self.rows)
 
 
-def _sync_one(store: ConnectionStore, name: str, options: SyncOptions) -> bool:
+def _sync_one(work: Work, name: str, options: SyncOptions) -> bool:
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -162,16 +160,14 @@ def _sync_one(store: ConnectionStore, name: str, options: SyncOptions) -> bool:
     )
     with Progress(*columns, console=console, transient=False) as progress:
         bar = _Bar(progress, name)
-        outcome = asyncio.run(run_connection_sync(store, name, options, bar))
-    run, counters = outcome.run, outcome.session.counters
-    t = run.totals
+        run = work.sync(name, options, bar)
     resumed = " (resumed)" if run.resumed else ""
     console.print(
         f"{name}: {run.status}{resumed}; {run.first_day}..{run.last_day}; "
-        f"rows read {t.rows_read}, written {t.rows_written}, "
-        f"unchanged {t.rows_unchanged}, rejected {t.rows_rejected}; "
-        f"requests {counters.requests}, retries {counters.retries}, "
-        f"waits {counters.waits}, errors {counters.errors}",
+        f"rows read {run.rows_read}, written {run.rows_written}, "
+        f"unchanged {run.rows_unchanged}, rejected {run.rows_rejected}; "
+        f"requests {run.requests}, retries {run.retries}, "
+        f"waits {run.waits}, errors {run.errors}",
         highlight=False,
     )
     for warning in run.warnings[:10]:
@@ -187,9 +183,8 @@ def _sync_one(store: ConnectionStore, name: str, options: SyncOptions) -> bool:
 @friendly_errors
 def sources_command(ctx: Context, fmt: str) -> None:
     """Each connection: status, last sync, data as of, provisional days, errors."""
-    warehouse, store = open_store(ctx)
-    with warehouse:
-        found = store.statuses()
+    with warehouse_work(ctx) as work:
+        found = work.sources()
     if fmt == "json":
         out.print_json(json.dumps([s.as_json() for s in found]))
         return
