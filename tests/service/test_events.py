@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -28,7 +29,15 @@ from adreport.security.secrets import SecretBox
 from adreport.service.app import create_app
 from adreport.service.events import Endpoints, signature_header
 from adreport.service.runtime import Runtime, ServiceSettings
-from adreport.sources.push import warehouse_source
+from adreport.sources.push import (
+    Delivery,
+    ingest_events,
+    parse_body,
+    read_event,
+    warehouse_source,
+)
+from adreport.warehouse.store import Warehouse
+from tests.conftest import POSTGRES_DSN, missing
 from tests.service.live import serve
 
 HOSTILE = [
@@ -92,9 +101,13 @@ def event_body(event_id: str, value: str = "120.50", **extra: Any) -> bytes:
     return json.dumps(payload).encode()
 
 
-def prepare(data_dir: Path, names: tuple[str, ...] = ("Acme", "Rival")) -> list[Tenant]:
+def prepare(
+    data_dir: Path,
+    names: tuple[str, ...] = ("Acme", "Rival"),
+    app_db_url: str | None = None,
+) -> list[Tenant]:
     """Workspaces with a `crm` endpoint each and an admin API client, before start."""
-    settings = ServiceSettings(data_dir)
+    settings = ServiceSettings(data_dir, app_db_url=app_db_url)
     upgrade(settings.app_db)
     database = open_app_db(settings.app_db)
     tenants = []
@@ -169,9 +182,15 @@ class Lab:
 
 
 @pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    acme, rival = prepare(tmp_path)
-    app = create_app(ServiceSettings(tmp_path))
+def app_db_url() -> str | None:
+    """The app data of the service under test: SQLite in the data directory."""
+    return None
+
+
+@pytest.fixture
+def lab(tmp_path: Path, app_db_url: str | None) -> Iterator[Lab]:
+    acme, rival = prepare(tmp_path, app_db_url=app_db_url)
+    app = create_app(ServiceSettings(tmp_path, app_db_url=app_db_url))
     runtime: Runtime = app.state.runtime
     with serve(app) as base:
         statements: list[str] = []
@@ -426,3 +445,56 @@ def test_webhook_secrets_are_not_in_the_database_in_clear(
         assert tenant.secret.encode() not in dump
     with lab.runtime.sessions().session() as session:
         assert session.get(Workspace, lab.acme.workspace_id) is not None
+
+
+@pytest.fixture
+def postgres_app_db() -> Iterator[str]:
+    """A fresh PostgreSQL database for the app data, dropped afterwards."""
+    psycopg = pytest.importorskip("psycopg")
+    name = f"adreport_events_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = psycopg.connect(POSTGRES_DSN.replace("dbname=test", "dbname=postgres"))
+    except psycopg.OperationalError as exc:
+        missing(f"PostgreSQL is not reachable on 127.0.0.1:5432 ({exc})")
+    admin.autocommit = True
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_inbox_keeps_one_of_each_event(
+    tmp_path: Path, postgres_app_db: str
+) -> None:
+    acme, _ = prepare(tmp_path, app_db_url=postgres_app_db)
+    app = create_app(ServiceSettings(tmp_path, app_db_url=postgres_app_db))
+    with serve(app) as base:
+        lab = Lab(base, app.state.runtime, acme, acme)
+        sender = lab.sender()
+        assert sender.post(event_body("pg-1")).status_code == 202
+        assert sender.post(event_body("pg-1")).status_code == 200
+        assert sender.post(event_body("pg-1", "2.00")).status_code == 409
+        assert sender.post(event_body("pg-2", currency="??")).status_code == 422
+        rows = lab.wait_processed(acme.workspace_id, 1)
+        assert [(r[0], r[1]) for r in rows] == [("pg-1", Decimal("120.500000"))]
+        letters = httpx.get(
+            f"{base}/api/v1/events/crm/dead-letters", headers=lab.token(acme)
+        ).json()["items"]
+        assert [(x["event_id"], x["field"]) for x in letters] == [("pg-2", "currency")]
+
+
+def test_a_batch_handed_over_twice_has_one_effect(tmp_path: Path) -> None:
+    """The processor killed after the warehouse commit, before the inbox's mark."""
+    batch = [
+        Delivery("1", "crm", number, read_event(parse_body(event_body(f"o-{number}"))))
+        for number in range(1, 4)
+    ]
+    with Warehouse(tmp_path / "warehouse.duckdb") as warehouse:
+        first = ingest_events(warehouse, batch)
+        again = ingest_events(warehouse, batch)
+        rows = warehouse.rows("SELECT event_id, value FROM events ORDER BY event_id")
+    assert (first.new, again.new, again.unchanged) == (3, 0, 3)
+    assert rows == [(f"o-{n}", Decimal("120.500000")) for n in range(1, 4)]
