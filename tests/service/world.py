@@ -1,9 +1,11 @@
 """A small agency on a live server: two workspaces, three clients, every role.
 
 Workspace "Agency" has clients "Own" and "Other"; workspace "Rival" has "Far".
-Each client has one linked ad account with rows in the warehouse, one report and
-one finished-or-failed run. Agency has a person for every role (the client
-viewer sees "Own" only); Rival has an owner.
+Each client has one linked ad account with rows in the warehouse, two reports
+(one over its data; one, `quick`, whose runs fail at once, for checks that need a
+run but not a real build) and one finished run whose files name the client's
+campaign, so a download that leaks shows it. Agency has a person for every role
+(the client viewer sees "Own" only); Rival has an owner.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class Target:
     connection: int
     report: int
     run: int
+    quick_report: int
 
 
 @dataclass
@@ -76,7 +79,19 @@ def _warehouse(folder: Path) -> None:
         import_file(warehouse, path, ImportOptions())
 
 
-def _app_data(url: str) -> dict[str, Target]:
+MARKS = {"own": "Refund", "other": "other-client-campaign", "far": "rival-campaign"}
+
+
+def _finished_files(folder: Path, key: str, run_id: int) -> str:
+    """Small stand-ins for a finished run's files, each naming the client's rows."""
+    relative = f"report-runs/seeded-{run_id}"
+    (folder / relative).mkdir(parents=True)
+    for fmt in ("pdf", "html", "csv", "xlsx"):
+        (folder / relative / f"report.{fmt}").write_text(f"{MARKS[key]}\n")
+    return relative
+
+
+def _app_data(url: str, folder: Path) -> dict[str, Target]:
     upgrade(url)
     db = open_app_db(url)
     targets = {}
@@ -104,18 +119,24 @@ def _app_data(url: str) -> dict[str, Target]:
                 name=f"report-{key}",
                 spec={"start": "2024-05-01", "end": "2024-05-01"},
             )
-            s.add_all([link, report])
+            quick = ReportDefinition(
+                workspace_id=workspace.id,
+                client_id=client.id,
+                name=f"quick-{key}",
+                spec={"period": "no-such-period"},
+            )
+            s.add_all([link, report, quick])
             s.flush()
             run = ReportRun(
                 report_id=report.id,
                 workspace_id=workspace.id,
                 client_id=client.id,
-                state="failed",
-                error="seeded",
+                state="done",
             )
             s.add(run)
             s.flush()
-            targets[key] = Target(client.id, link.id, report.id, run.id)
+            run.folder = _finished_files(folder, key, run.id)
+            targets[key] = Target(client.id, link.id, report.id, run.id, quick.id)
         secret = hash_password(PASSWORD)
         people = [(role, agency.id) for role in ROLES] + [("rival", rival.id)]
         for role, workspace_id in people:
@@ -148,7 +169,7 @@ def sign_in(base: str, email: str, password: str = PASSWORD) -> httpx.Response:
 def live_world(folder: Path) -> Iterator[World]:
     _warehouse(folder)
     url = f"sqlite:///{folder / 'app.sqlite3'}"
-    targets = _app_data(url)
+    targets = _app_data(url, folder)
     settings = ServiceSettings(folder, app_db_url=url, sign_in_attempts=1000)
     with serve(create_app(settings)) as base:
         world = World(base, targets=targets)

@@ -20,6 +20,7 @@ from typing import Annotated
 from fastapi import Depends
 from sqlalchemy.orm import Session
 
+from adreport.appdata.models import AccountLink
 from adreport.security.tokens import AccessClaims
 from adreport.service.api.deps import bearer_claims, runtime
 from adreport.service.problems import ApiError
@@ -29,6 +30,7 @@ from adreport.service.tenancy import (
     NotAMemberError,
     caller_from_subject,
     metric_scope,
+    visible,
 )
 
 
@@ -71,10 +73,20 @@ def release(session: Session) -> None:
 CallerDep = Annotated[Caller, Depends(current_caller)]
 
 
-def caller_accounts(session: Session, caller: Caller) -> frozenset[tuple[str, str]]:
-    """The warehouse accounts the caller may see, read before any warehouse work
-    and with the connection released, so none is held through a long query."""
+def caller_accounts(
+    session: Session, caller: Caller, client_id: int | None = None
+) -> frozenset[tuple[str, str]]:
+    """The warehouse accounts the caller may see (of one client, when given),
+    read before any warehouse work and with the connection released, so none is
+    held through a long query."""
     try:
-        return metric_scope(session, caller).accounts
+        if client_id is None:
+            return metric_scope(session, caller).accounts
+        rows = session.execute(
+            visible(caller, AccountLink)
+            .where(AccountLink.client_id == client_id)
+            .with_only_columns(AccountLink.platform, AccountLink.account_id)
+        )
+        return frozenset((platform, account) for platform, account in rows)
     finally:
         release(session)

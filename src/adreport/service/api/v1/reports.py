@@ -176,7 +176,8 @@ def run_report(
 ) -> JSONResponse:
     """Build the report now; a run that fails is kept with its reason."""
     report = get_for(session, caller, Action.RUN, ReportDefinition, report_id)
-    scope_to_accounts(cursor, caller_accounts(session, caller))
+    # A client's report shows that client's accounts only, whoever runs it.
+    scope_to_accounts(cursor, caller_accounts(session, caller, report.client_id))
 
     def work() -> tuple[int, object]:
         run = ReportRun(
