@@ -58,6 +58,7 @@ class Target:
 @dataclass
 class World:
     base: str
+    folder: Path
     tokens: dict[str, str] = field(default_factory=dict)
     targets: dict[str, Target] = field(default_factory=dict)  # own, other, far
 
@@ -172,7 +173,7 @@ def live_world(folder: Path) -> Iterator[World]:
     targets = _app_data(url, folder)
     settings = ServiceSettings(folder, app_db_url=url, sign_in_attempts=1000)
     with serve(create_app(settings)) as base:
-        world = World(base, targets=targets)
+        world = World(base, folder, targets=targets)
         for role in (*ROLES, "rival"):
             answer = sign_in(base, f"{role}@example.com")
             answer.raise_for_status()
