@@ -36,8 +36,8 @@ import httpx
 from adreport.appdata.admin import create_workspace
 from adreport.appdata.db import open_app_db, upgrade
 from adreport.security.secrets import SecretBox
-from adreport.service.events import Endpoints, signature_header
 from adreport.service.runtime import ServiceSettings
+from adreport.service.webhook_endpoints import Endpoints, signature_header
 
 TARGET = 1_000  # events per second
 

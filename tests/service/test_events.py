@@ -20,15 +20,15 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from adreport.appdata.admin import create_api_client, create_workspace
 from adreport.appdata.db import open_app_db, upgrade
-from adreport.appdata.models import Workspace
+from adreport.appdata.models import AuditEntry, Workspace
 from adreport.security.secrets import SecretBox
 from adreport.service.app import create_app
-from adreport.service.events import Endpoints, signature_header
 from adreport.service.runtime import Runtime, ServiceSettings
+from adreport.service.webhook_endpoints import Endpoints, signature_header
 from adreport.sources.push import (
     Delivery,
     ingest_events,
@@ -425,6 +425,18 @@ def test_endpoint_secret_is_shown_once_and_rotation_keeps_the_old_for_a_while(
         headers=admin,
     ).raise_for_status()
     assert sender.post(event_body("s-5"), secrets=[new_secret]).status_code == 401
+    with lab.runtime.sessions().session() as session:
+        logged = session.execute(
+            select(AuditEntry.action, AuditEntry.target, AuditEntry.details).where(
+                AuditEntry.action.like("webhook.%")
+            )
+        ).all()
+    assert [(a, t) for a, t, _ in logged][-3:] == [
+        ("webhook.create", "webhook:shop"),
+        ("webhook.rotate", "webhook:shop"),
+        ("webhook.rotate", "webhook:shop"),
+    ]
+    assert not any(new_secret in str(row) for row in logged)
 
 
 def test_managing_endpoints_needs_a_role_that_writes(lab: Lab) -> None:

@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 import httpx
 
-from adreport.service.events import signature_header
+from adreport.service.webhook_endpoints import signature_header
 from adreport.sources.push import warehouse_source
 from tests.service.test_events import Tenant, prepare
 

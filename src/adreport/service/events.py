@@ -1,13 +1,7 @@
-"""Pushed events (webhooks in): the signature check, the inbox, the processor.
+"""Pushed events (webhooks in): the receiver, the inbox, the processor.
 
 A sender (a CRM, a shop) posts one event per request to
-`POST /api/v1/events/{source}` with two headers:
-
-    X-Adreport-Endpoint: <the endpoint id given when the endpoint was created>
-    X-Adreport-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>
-
-where the HMAC is keyed with the endpoint's secret over `<t>.<raw body>`. During
-a rotation's overlap window the sender may put one `v1=` per secret. The receiver
+`POST /api/v1/events/{source}`, signed as `webhook_endpoints` says. The receiver
 checks the signature and that `t` is within 300 s of the server's clock before it
 parses anything or touches the database (the endpoints' secrets are held in
 memory), then writes the event to the inbox in one transaction whose unique key
@@ -20,24 +14,20 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import hmac
 import logging
 import queue
-import re
-import secrets as token_source
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, func, insert, select, update
+from sqlalchemy import Connection, Engine, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from adreport.appdata.events import (
@@ -46,11 +36,17 @@ from adreport.appdata.events import (
     RECEIVED,
     DeadLetter,
     InboxEvent,
-    WebhookEndpoint,
 )
 from adreport.security.secrets import SecretBox
 from adreport.service.runtime import Runtime
 from adreport.service.tenancy import Caller, visible
+from adreport.service.webhook_endpoints import (
+    ENDPOINT_HEADER,
+    EndpointKeys,
+    Endpoints,
+    SignatureError,
+    check_signature,
+)
 from adreport.sources.push import (
     Delivery,
     EventRejectedError,
@@ -64,232 +60,10 @@ from adreport.warehouse.store import Warehouse
 
 log = logging.getLogger(__name__)
 
-ENDPOINT_HEADER = "X-Adreport-Endpoint"
-SIGNATURE_HEADER = "X-Adreport-Signature"
-TOLERANCE_SECONDS = 300
-OVERLAP = timedelta(hours=24)  # how long a rotated-out secret still signs
 MAX_BODY_BYTES = 64 * 1024
-SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 
-ENDPOINTS = cast(Table, WebhookEndpoint.__table__)
 INBOX = cast(Table, InboxEvent.__table__)
 DEAD_LETTERS = cast(Table, DeadLetter.__table__)
-
-
-class SignatureError(Exception):
-    """A request that is not from the endpoint's sender, or not from now."""
-
-
-class EndpointTakenError(Exception):
-    """The source has an endpoint already: rotate its secret instead."""
-
-
-# --- signing -------------------------------------------------------------------
-
-
-def signature(secret: str, timestamp: int, body: bytes) -> str:
-    """The hex HMAC-SHA256 of `<timestamp>.<body>` keyed with `secret`."""
-    signed = str(timestamp).encode("ascii") + b"." + body
-    return hmac.new(secret.encode("utf-8"), signed, hashlib.sha256).hexdigest()
-
-
-def signature_header(secrets: Sequence[str], body: bytes, timestamp: int) -> str:
-    """What a sender puts in X-Adreport-Signature (one v1 per secret it holds)."""
-    signed = ",".join(f"v1={signature(s, timestamp, body)}" for s in secrets)
-    return f"t={timestamp},{signed}"
-
-
-def check_signature(
-    header: str | None, body: bytes, secrets: Sequence[str], now: float
-) -> None:
-    """Raise SignatureError unless one v1 matches one secret and t is recent."""
-    if not header:
-        raise SignatureError(f"{SIGNATURE_HEADER} is missing")
-    timestamp, candidates = _parse_signature_header(header)
-    if abs(int(now) - timestamp) > TOLERANCE_SECONDS:  # whole seconds, as signed
-        raise SignatureError(
-            f"the signature's time t={timestamp} is more than {TOLERANCE_SECONDS} s "
-            "from the server's clock; sign each delivery when sending it"
-        )
-    expected = [signature(s, timestamp, body) for s in secrets]
-    matched = False
-    for candidate in candidates:
-        for wanted in expected:  # every pair compared, in constant time each
-            matched |= hmac.compare_digest(candidate, wanted)
-    if not matched:
-        raise SignatureError(
-            "the signature does not match the body and this endpoint's secret"
-        )
-
-
-def _parse_signature_header(header: str) -> tuple[int, list[str]]:
-    timestamp: int | None = None
-    candidates = []
-    for part in header.split(","):
-        name, _, value = part.strip().partition("=")
-        if name == "t" and value.isdigit() and len(value) <= 12:
-            timestamp = int(value)
-        elif name == "v1" and value:
-            candidates.append(value.strip())
-    if timestamp is None or not candidates:
-        raise SignatureError(
-            f"{SIGNATURE_HEADER} must read t=<unix seconds>,v1=<hex HMAC-SHA256>"
-        )
-    return timestamp, candidates
-
-
-# --- endpoints and their secrets -----------------------------------------------
-
-
-def _bound_to(public_id: str) -> str:
-    """What a webhook secret's ciphertext is bound to, besides its workspace."""
-    return f"webhook:{public_id}"
-
-
-@dataclass(frozen=True)
-class EndpointKeys:
-    """An endpoint as the receiver needs it: who it belongs to, what it signs with."""
-
-    endpoint_id: int
-    public_id: str
-    workspace_id: int
-    source: str
-    secret: str
-    previous: str | None = None
-    previous_valid_until: datetime | None = None
-
-    def secrets(self, now: datetime) -> list[str]:
-        valid = (
-            self.previous_valid_until is not None and now < self.previous_valid_until
-        )
-        return (
-            [self.secret, self.previous] if valid and self.previous else [self.secret]
-        )
-
-
-@dataclass(frozen=True)
-class NewSecret:
-    """What creating or rotating an endpoint answers: the secret, shown once."""
-
-    public_id: str
-    source: str
-    secret: str
-    previous_valid_until: datetime | None
-
-
-class Endpoints:
-    """The endpoints' secrets, kept in memory so a bad request costs no query."""
-
-    def __init__(self, engine: Engine, sealer: SecretBox):
-        self.engine = engine
-        self.sealer = sealer
-        self.known: dict[str, EndpointKeys] = {}
-        self.lock = threading.Lock()
-
-    def load_all(self) -> None:
-        with self.engine.connect() as connection:
-            rows = connection.execute(select(ENDPOINTS)).all()
-        with self.lock:
-            self.known = {row.public_id: self._keys(row) for row in rows}
-
-    def find(self, public_id: str) -> EndpointKeys | None:
-        """The endpoint, read once from the database when not yet known."""
-        with self.lock:
-            found = self.known.get(public_id)
-        if found is not None or not public_id.startswith("whk_"):
-            return found
-        table = ENDPOINTS
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                select(table).where(table.c.public_id == public_id)
-            ).first()
-        if row is None:
-            return None
-        keys = self._keys(row)
-        with self.lock:
-            self.known[public_id] = keys
-        return keys
-
-    def create(self, workspace_id: int, source: str) -> NewSecret:
-        """A new endpoint for `source`; its secret is answered this once only."""
-        public_id = "whk_" + token_source.token_urlsafe(18)
-        secret = "whsec_" + token_source.token_urlsafe(32)
-        now = datetime.now(UTC)
-        try:
-            self._insert(public_id, workspace_id, source, secret, now)
-        except IntegrityError as exc:
-            raise EndpointTakenError(source) from exc
-        self.forget(public_id)
-        return NewSecret(public_id, source, secret, None)
-
-    def _insert(
-        self, public_id: str, workspace_id: int, source: str, secret: str, now: datetime
-    ) -> None:
-        with self.engine.begin() as connection:
-            connection.execute(
-                insert(ENDPOINTS).values(
-                    public_id=public_id,
-                    workspace_id=workspace_id,
-                    source=source,
-                    secret=self.sealer.seal(
-                        secret, str(workspace_id), _bound_to(public_id)
-                    ),
-                    created_at=now,
-                )
-            )
-
-    def rotate(
-        self, workspace_id: int, source: str, overlap: timedelta = OVERLAP
-    ) -> NewSecret | None:
-        """A new secret; the current one keeps signing until the overlap ends."""
-        table = ENDPOINTS
-        secret = "whsec_" + token_source.token_urlsafe(32)
-        now = datetime.now(UTC)
-        with self.engine.begin() as connection:
-            row = connection.execute(
-                select(table).where(
-                    table.c.workspace_id == workspace_id, table.c.source == source
-                )
-            ).first()
-            if row is None:
-                return None
-            connection.execute(
-                update(table)
-                .where(table.c.id == row.id)
-                .values(
-                    secret=self.sealer.seal(
-                        secret, str(workspace_id), _bound_to(row.public_id)
-                    ),
-                    previous_secret=row.secret,
-                    previous_valid_until=now + overlap,
-                    rotated_at=now,
-                )
-            )
-        self.forget(row.public_id)
-        return NewSecret(row.public_id, source, secret, now + overlap)
-
-    def forget(self, public_id: str) -> None:
-        with self.lock:
-            self.known.pop(public_id, None)
-
-    def _keys(self, row: Any) -> EndpointKeys:
-        def opened(sealed: str) -> str:
-            return self.sealer.open(
-                sealed, str(row.workspace_id), _bound_to(row.public_id)
-            )
-
-        until = row.previous_valid_until
-        if until is not None and until.tzinfo is None:
-            until = until.replace(tzinfo=UTC)
-        return EndpointKeys(
-            endpoint_id=row.id,
-            public_id=row.public_id,
-            workspace_id=row.workspace_id,
-            source=row.source,
-            secret=opened(row.secret),
-            previous=opened(row.previous_secret) if row.previous_secret else None,
-            previous_valid_until=until,
-        )
 
 
 # --- the inbox -------------------------------------------------------------------

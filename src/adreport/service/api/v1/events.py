@@ -23,13 +23,8 @@ from adreport.appdata.events import DEAD
 from adreport.security.tokens import AccessClaims
 from adreport.service.api.deps import ClaimsDep, RuntimeDep
 from adreport.service.events import (
-    ENDPOINT_HEADER,
     MAX_BODY_BYTES,
-    SIGNATURE_HEADER,
-    EndpointTakenError,
-    NewSecret,
     PushedEvents,
-    SignatureError,
     Stored,
     running_events,
 )
@@ -42,6 +37,13 @@ from adreport.service.tenancy import (
     NotAMemberError,
     caller_from_subject,
     require,
+)
+from adreport.service.webhook_endpoints import (
+    ENDPOINT_HEADER,
+    SIGNATURE_HEADER,
+    EndpointTakenError,
+    NewSecret,
+    SignatureError,
 )
 from adreport.sources.push import EVENT_SCHEMA
 
@@ -218,7 +220,9 @@ def create_endpoint(
 ) -> EndpointSecret:
     caller = _caller(runtime, claims, Action.WRITE)
     try:
-        made = _events(runtime).endpoints.create(caller.workspace_id, source)
+        made = _events(runtime).endpoints.create(
+            caller.workspace_id, source, caller.subject
+        )
     except EndpointTakenError:
         raise ApiError(
             "conflict",
@@ -241,7 +245,9 @@ def rotate_endpoint_secret(
     """The old secret keeps signing for `overlap_hours`, so senders can switch."""
     caller = _caller(runtime, claims, Action.WRITE)
     overlap = timedelta(hours=overlap_hours)
-    made = _events(runtime).endpoints.rotate(caller.workspace_id, source, overlap)
+    made = _events(runtime).endpoints.rotate(
+        caller.workspace_id, source, overlap, caller.subject
+    )
     if made is None:
         raise ApiError("not_found", f"no endpoint for source {source!r}")
     return _secret_answer(made)
