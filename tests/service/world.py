@@ -67,13 +67,16 @@ class World:
 
 
 def _warehouse(folder: Path) -> None:
-    lines = ["date,platform,account_id,currency,campaign_id,campaign_name,spend,clicks"]
+    lines = [
+        "date,platform,account_id,currency,campaign_id,campaign_name,spend,clicks,"
+        "impressions"
+    ]
     for number, name in enumerate(HOSTILE):
         quoted = '"' + name.replace('"', '""') + '"'
-        lines.append(f"2024-05-01,meta,OWN1,USD,C{number},{quoted},10,3")
-    lines.append("2024-05-01,meta,OWN1,USD,CN,Refund,-12.50,")
-    lines.append("2024-05-01,meta,OTHER1,USD,X1,other-client-campaign,99,9")
-    lines.append("2024-05-01,meta,FAR1,USD,F1,rival-campaign,77,7")
+        lines.append(f"2024-05-01,meta,OWN1,USD,C{number},{quoted},10,3,100")
+    lines.append("2024-05-01,meta,OWN1,USD,CN,Refund,-12.50,,")
+    lines.append("2024-05-01,meta,OTHER1,USD,X1,other-client-campaign,99,9,100")
+    lines.append("2024-05-01,meta,FAR1,USD,F1,rival-campaign,77,7,100")
     path = folder / "rows.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with Warehouse(folder / "warehouse.duckdb") as warehouse:
