@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -177,7 +178,8 @@ async def _pull_all(
     book.set_total(run, total)
     progress.slices(total)
     gate = asyncio.Semaphore(ACCOUNTS_AT_ONCE)
-    writing = asyncio.Lock()
+    # One writer thread: slices commit one at a time while other pages arrive.
+    writing = ThreadPoolExecutor(1, thread_name_prefix="sync-writer")
 
     async def one_account(account: Account, parts: Sequence[Slice]) -> None:
         async with gate:
@@ -191,7 +193,12 @@ async def _pull_all(
                 )
                 progress.advance(rows)
 
-    await _first_error([one_account(account, parts) for account, parts in plans])
+    try:
+        await _first_error([one_account(account, parts) for account, parts in plans])
+    finally:
+        # A stopped account leaves its commit running: let it end before the
+        # run record is written on the same connection.
+        writing.shutdown(wait=True)
 
 
 async def _first_error(jobs: list[object]) -> None:
@@ -231,12 +238,12 @@ async def _pull_slice(
     connector: Connector,
     session: SyncSession,
     part: Slice,
-    writing: asyncio.Lock,
+    writing: ThreadPoolExecutor,
 ) -> int:
     """Fetch one slice whole (again, if its page token expires), then commit it.
 
-    The commit runs in a worker thread, one at a time, so other accounts' pages
-    keep arriving while DuckDB merges.
+    The commit runs in the writer thread, so other accounts' pages keep arriving
+    while DuckDB merges.
     """
     records, rejected = await _fetch(connector, session, part)
     today = _account_today(part.account, session.now)
@@ -258,10 +265,14 @@ async def _pull_slice(
         book.checkpoint(con, run, part.key, import_id, len(records), session.counters)
         book.record_drift(con, run, session.notes.drift)
 
-    async with writing:
-        await asyncio.to_thread(
-            write_slice, warehouse, rows, {"rows_rejected": len(rejected)}, checkpoint
-        )
+    await asyncio.get_running_loop().run_in_executor(
+        writing,
+        write_slice,
+        warehouse,
+        rows,
+        {"rows_rejected": len(rejected)},
+        checkpoint,
+    )
     return len(records)
 
 
