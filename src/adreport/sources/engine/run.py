@@ -265,13 +265,9 @@ async def _pull_slice(
         book.checkpoint(con, run, part.key, import_id, len(records), session.counters)
         book.record_drift(con, run, session.notes.drift)
 
+    import_row: dict[str, object] = {"rows_rejected": len(rejected)}
     await asyncio.get_running_loop().run_in_executor(
-        writing,
-        write_slice,
-        warehouse,
-        rows,
-        {"rows_rejected": len(rejected)},
-        checkpoint,
+        writing, write_slice, warehouse, rows, import_row, checkpoint
     )
     return len(records)
 
