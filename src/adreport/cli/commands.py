@@ -295,18 +295,27 @@ def rates_update(ctx: Context, file: Path) -> None:
 @click.option(
     "--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True
 )
+@click.option(
+    "--from",
+    "source",
+    type=click.Choice(["sandboxes", "exports"]),
+    default="sandboxes",
+    show_default=True,
+    help="Sync from the platforms' local sandboxes (loopback only), or import "
+    "sample export files.",
+)
 @friendly_errors
-def demo_command(out: Path, lang: str) -> None:
-    """Build the demo: sample exports, a warehouse, a report.
+def demo_command(out: Path, lang: str, source: str) -> None:
+    """Build the demo: a warehouse of its own and a report of the last 30 days.
 
-    Writes realistic Google Ads, Meta (Korean interface) and Microsoft Advertising
-    exports, imports them into a warehouse of their own and reports the last 30 days.
+    By default Google Ads and Meta are synced from local sandboxes over loopback
+    (then synced again after the sandbox restates a day), and the Microsoft
+    Advertising export is imported; `--from exports` imports sample exports only.
     """
-    from adreport.demo.run import run_demo
+    from adreport.demo.run import run_demo, run_sync_demo
 
-    result = run_demo(
-        out, lang, say=lambda text: out_console.print(text, highlight=False)
-    )
+    build = run_sync_demo if source == "sandboxes" else run_demo
+    result = build(out, lang, say=lambda text: out_console.print(text, highlight=False))
     out_console.print(f"demo warehouse: {result.data_dir}", highlight=False)
     out_console.print(f"report (PDF):  {result.report.pdf}", highlight=False)
     out_console.print(f"report (HTML): {result.report.html}", highlight=False)
