@@ -11,6 +11,7 @@ same.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -174,9 +175,16 @@ class ServerWork:
         return [tuple(row) for row in plain(found)]
 
     def report(self, options: ReportOptions) -> ReportFiles:
-        if options.out_dir is not None:  # the server's working folder is not ours
-            options.out_dir = options.out_dir.absolute()
-        return decode(ReportFiles, self._ask("POST", "/report", json=encode(options)))
+        given = options.out_dir
+        if given is not None:  # the server's working folder is not ours
+            options = dataclasses.replace(options, out_dir=given.absolute())
+        files = decode(ReportFiles, self._ask("POST", "/report", json=encode(options)))
+        if given is None:
+            return files
+        # named as the user gave the folder, as a CLI working alone names them
+        return dataclasses.replace(
+            files, pdf=given / files.pdf.name, html=given / files.html.name
+        )
 
     def sources(self) -> list[SourceStatus]:
         return [decode(SourceStatus, s) for s in self._ask("GET", "/sources")]
