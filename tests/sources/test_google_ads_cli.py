@@ -89,3 +89,17 @@ def test_unknown_platforms_and_faults_are_refused_with_the_known_ones():
     )
     assert unknown.returncode == 2
     assert "known: google-ads, meta, naver-searchad, rest" in unknown.stderr
+
+
+def test_a_platform_whose_package_is_missing_is_said_and_skipped(monkeypatch):
+    from click.testing import CliRunner
+
+    import adreport.cli.sandbox  # noqa: F401 (adds the command)
+    from adreport.cli.main import cli
+    from adreport.sources.registry import PACKAGES
+
+    monkeypatch.setitem(PACKAGES, "rest", "adreport.sources.not_installed")
+    result = CliRunner().invoke(cli, ["sandbox", "rest"])
+    assert result.exit_code == 2
+    assert "rest: no sandbox in this installation" in result.output
+    assert "no sandbox could be started" in result.output

@@ -448,3 +448,26 @@ def test_k2_a_restated_day_changes_that_day_only(warehouse, sandbox):
         "SELECT DISTINCT date FROM fact_history WHERE account_id = ?", [US]
     )
     assert kept == [(date(2024, 6, 5),)]
+
+
+def test_k9_a_token_expiring_at_3600_is_refreshed_before_a_call_at_3605(sandbox):
+    from adreport.sources.engine import SyncSession
+
+    settings, secrets = sandbox_connection(sandbox.url)
+    connector = google_ads.connector(settings, secrets)
+
+    async def calls() -> tuple[int, int]:
+        async with httpx.AsyncClient() as http:
+            session = SyncSession(connector, http, sandbox.clock)
+            await connector.accounts(session)  # t = 0: the first token
+            sandbox.clock.advance(3590)
+            await connector.accounts(session)
+            after_3590 = sandbox.requests()["token"]
+            sandbox.clock.advance(15)
+            await connector.accounts(session)  # t = 3605
+            return after_3590, session.counters.errors
+
+    after_3590, errors_seen = asyncio.run(calls())
+    assert after_3590 == 2  # refreshed a minute before expiry, so before 3605
+    assert sandbox.requests()["token"] == 2
+    assert errors_seen == 0  # no call was ever refused as expired
