@@ -53,7 +53,48 @@ class TokenAnswer(BaseModel):
 GrantType = Literal["password", "client_credentials", "refresh_token"]
 
 
-@router.post("/token", response_model=TokenAnswer, response_model_exclude_none=True)
+def _grant(name: str, *fields: str) -> dict[str, object]:
+    limits = {"username": 320, "password": 1024, "client_id": 64}
+    limits |= {"client_secret": 256, "refresh_token": 256, "scope": 100}
+    properties: dict[str, object] = {"grant_type": {"type": "string", "enum": [name]}}
+    for field in (*fields, "scope"):
+        properties[field] = {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": limits[field],
+        }
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": ["grant_type", *fields],
+    }
+
+
+# The form as documented: each grant with the fields it needs (RFC 6749 4.3, 4.4, 6).
+TOKEN_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "oneOf": [
+                        _grant("password", "username", "password"),
+                        _grant("client_credentials", "client_id", "client_secret"),
+                        _grant("refresh_token", "refresh_token"),
+                    ]
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/token",
+    response_model=TokenAnswer,
+    response_model_exclude_none=True,
+    openapi_extra=TOKEN_FORM,
+)
 def token(
     request: Request,
     service: RuntimeDep,

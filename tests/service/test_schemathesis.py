@@ -1,0 +1,82 @@
+"""Schemathesis over /api/v1/openapi.json against the live server, as two roles.
+
+Every operation of the document gets generated requests, valid and invalid, sent
+with an owner's token and with a client viewer's; Schemathesis's checks must all
+pass: no server error, status codes, content types, headers and bodies as
+documented, invalid input refused and valid input accepted. Examples are bounded
+so the whole run stays under a minute. The pushed-events receiver is left to its
+own tests (it answers signed deliveries, not tokens).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from tests.service.world import World, live_world
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> object:
+    with live_world(Path(tmp_path_factory.mktemp("schemathesis"))) as made:
+        yield made
+
+
+@pytest.fixture(scope="module")
+def api_schema(world: World) -> object:
+    loaded = schemathesis.openapi.from_url(f"{world.base}/api/v1/openapi.json")
+    loaded.config.update(base_url=f"{world.base}/api/v1")
+    return loaded.exclude(path_regex=r"^/events")
+
+
+BOUNDED = settings(
+    max_examples=3,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+    database=None,
+)
+
+
+def _failures(schema: Any, headers: dict[str, str]) -> list[str]:
+    """Run every operation's generated cases; the failures, one line each."""
+    found: list[str] = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        # A well-formed sign-in with a wrong password is refused with 400
+        # invalid_grant, as OAuth 2.0 (RFC 6749 5.2) prescribes: no schema can say
+        # which passwords are right. Malformed forms must still be refused.
+        excluded = [positive_data_acceptance] if operation.path == "/auth/token" else []
+
+        @BOUNDED
+        @given(case=operation.as_strategy())
+        def check(case: schemathesis.Case, excluded: list[Any] = excluded) -> None:
+            case.call_and_validate(
+                headers=headers, timeout=30, excluded_checks=excluded
+            )
+
+        try:
+            check()
+        except Exception as exc:  # each failing operation is listed, not just one
+            found.append(f"{operation.label}: {str(exc)[:600]}")
+    return found
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open findings: GET /metrics documents metric and dimension names as "
+    "free text, so unknown names answer 422; a POST body with unexpected members "
+    "is refused with 422 where the schema allows them",
+)
+@pytest.mark.parametrize("role", ["owner", "client_viewer"])
+def test_the_api_keeps_its_documented_promises(
+    api_schema: Any, world: World, role: str
+) -> None:
+    failures = _failures(api_schema, world.headers(role))
+    assert failures == [], "\n\n".join(failures)
