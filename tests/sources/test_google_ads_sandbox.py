@@ -91,7 +91,8 @@ def test_list_accessible_customers_names_both_customers(google):
     answer = httpx.get(
         f"{google.url}/v21/customers:listAccessibleCustomers", headers=google.headers
     )
-    assert answer.json() == {"resourceNames": [f"customers/{US}", f"customers/{KR}"]}
+    names = [f"customers/{c}" for c in (MANAGER_ID, US, KR)]
+    assert answer.json() == {"resourceNames": names}
 
 
 def test_search_stream_answers_an_array_of_batches_in_camel_case(google):
@@ -135,6 +136,15 @@ def test_the_customer_resource_names_currency_and_time_zone(google):
             }
         }
     ]
+
+
+def test_a_manager_account_has_no_metrics(google):
+    query = "SELECT customer.id, customer.manager FROM customer"
+    rows = google.post(MANAGER_ID, "search", {"query": query}).json()["results"]
+    assert rows[0]["customer"]["manager"] is True
+    refused = google.post(MANAGER_ID, "search", {"query": CAMPAIGN_DAY})
+    detail = refused.json()["error"]["details"][0]["errors"][0]
+    assert detail["errorCode"] == {"queryError": "REQUESTED_METRICS_FOR_MANAGER"}
 
 
 def test_an_unknown_field_is_refused_with_the_api_error_body(google):

@@ -41,6 +41,7 @@ CUSTOMER_FIELDS = (
     "customer.descriptive_name",
     "customer.currency_code",
     "customer.time_zone",
+    "customer.manager",
 )
 
 
@@ -75,7 +76,10 @@ class GoogleAdsConnector:
         return None  # Google Ads sends no usage headers (see errors.py)
 
     async def accounts(self, session: Session) -> Sequence[Account]:
-        """The customers named in the connection, else every one the login reaches."""
+        """The customers named in the connection, else every one the login reaches.
+
+        Manager accounts are left out: Google refuses metrics for them.
+        """
         ids = self.customer_ids or await self._accessible(session)
         found = []
         for customer_id in ids:
@@ -83,6 +87,8 @@ class GoogleAdsConnector:
             batches = await self._stream(session, customer_id, query)
             for row in _results(batches):
                 customer = row["customer"]
+                if customer.get("manager") is True:
+                    continue  # a manager account has clients, not metrics
                 found.append(
                     Account(
                         account_id=str(customer["id"]),

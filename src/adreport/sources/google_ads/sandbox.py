@@ -310,6 +310,7 @@ async def _query(
     customer_id = request.path_params["customer_id"]
     _may_read(state, request, customer_id)
     _common_faults(state)
+    manager = state.world.customers[customer_id].manager
     try:
         body = await request.json()
     except ValueError:
@@ -318,7 +319,18 @@ async def _query(
         raise _request_error("REQUIRED_FIELD_MISSING", "The query field is required.")
     if body.get("pageToken") and state.plan.fires("expire-page-token"):
         raise _request_error("EXPIRED_PAGE_TOKEN", "Page token has expired.")
-    return customer_id, _parsed(state, str(body["query"])), body
+    query = _parsed(state, str(body["query"]))
+    if manager and any(name.startswith("metrics.") for name in query.mentioned):
+        raise APIError(
+            400,
+            "INVALID_ARGUMENT",
+            "Request contains an invalid argument.",
+            ("queryError", "REQUESTED_METRICS_FOR_MANAGER"),
+            "Metrics cannot be requested for a manager account. To retrieve "
+            "metrics, issue separate requests against each client account under "
+            "the manager account.",
+        )
+    return customer_id, query, body
 
 
 def _parsed(state: State, text: str) -> gaql.Query:

@@ -75,7 +75,7 @@ ATTRIBUTES: dict[str, Attribute] = {
     "customer.descriptive_name": Attribute("string", lambda e: _customer(e).name),
     "customer.currency_code": Attribute("string", lambda e: _customer(e).currency),
     "customer.time_zone": Attribute("string", lambda e: _customer(e).timezone),
-    "customer.manager": Attribute("bool", lambda e: False),
+    "customer.manager": Attribute("bool", lambda e: _customer(e).manager),
     "campaign.id": Attribute("int64", lambda e: _campaign(e).id),
     "campaign.name": Attribute("string", lambda e: _campaign(e).name),
     "campaign.status": Attribute("enum", lambda e: _campaign(e).status),

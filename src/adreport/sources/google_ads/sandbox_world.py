@@ -51,6 +51,7 @@ class Customer:
     name: str
     currency: str
     timezone: str
+    manager: bool = False  # a manager (MCC) account: it has clients, not metrics
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,7 @@ US = Customer(
 )
 KR = Customer("7351180246", "한빛아웃도어 검색", "KRW", "Asia/Seoul")
 MANAGER_ID = "1002003000"  # the manager (MCC) account both are linked under
+MANAGER = Customer(MANAGER_ID, "Hanbit Agency MCC", "USD", "America/Los_Angeles", True)
 
 # The KRW customer's campaigns: name, channel, daily budget (KRW), cpc, ctr, cvr, value.
 KR_CAMPAIGNS = (
@@ -159,8 +161,8 @@ def build_world(seed: int = 7, last_day: date | None = None, scale: int = 1) -> 
     """The seeded world for `seed`, 90 days ending `last_day` (default yesterday)."""
     last_day = last_day or datetime.now(UTC).date() - timedelta(days=1)
     rng = random.Random(f"google-ads-sandbox:{seed}:{scale}")  # noqa: S311
-    world = World({US.id: US, KR.id: KR}, [], [], [])
-    for customer in (US, KR):
+    world = World({c.id: c for c in (MANAGER, US, KR)}, [], [], [])
+    for customer in (MANAGER, US, KR):
         world.cells[customer.id] = {}
     for row in demo.simulate(last_day, seed):
         if row.campaign.account is demo.GOOGLE:
