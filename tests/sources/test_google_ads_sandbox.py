@@ -85,6 +85,13 @@ def test_the_token_endpoint_grants_a_bearer_token_with_its_lifetime(google):
     )
     assert refused.status_code == 401
     assert refused.json()["error"] == "invalid_client"
+    settings, secrets = sandbox_connection(google.url)
+    basic = httpx.post(
+        f"{google.url}/token",
+        data={"grant_type": "refresh_token", "refresh_token": secrets["refresh_token"]},
+        auth=(settings["client_id"], secrets["client_secret"]),
+    )
+    assert basic.json()["token_type"] == "Bearer"
 
 
 def test_list_accessible_customers_names_both_customers(google):

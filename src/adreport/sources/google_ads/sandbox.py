@@ -210,7 +210,9 @@ def _endpoint(state: State, control: SandboxControl, handler: Any) -> Any:
 
 async def _token(state: State, request: Request, request_id: str) -> Response:
     form = await request.form()
-    if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
+    in_form = (form.get("client_id"), form.get("client_secret"))
+    client = _basic_client(request) or in_form
+    if client != (CLIENT_ID, CLIENT_SECRET):
         return _oauth_error(401, "invalid_client", "The OAuth client was not found.")
     if form.get("grant_type") != "refresh_token":
         return _oauth_error(400, "unsupported_grant_type", "Invalid grant_type.")
@@ -228,6 +230,19 @@ async def _token(state: State, request: Request, request_id: str) -> Response:
             "token_type": "Bearer",
         }
     )
+
+
+def _basic_client(request: Request) -> tuple[str, str] | None:
+    """Client id and secret sent as HTTP Basic credentials (RFC 6749 2.3.1)."""
+    header = request.headers.get("authorization", "")
+    if not header.startswith("Basic "):
+        return None
+    try:
+        decoded = base64.b64decode(header[6:]).decode()
+    except ValueError:
+        return None
+    client_id, _, secret = decoded.partition(":")
+    return client_id, secret
 
 
 def _oauth_error(status: int, error: str, description: str) -> Response:
