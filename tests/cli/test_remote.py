@@ -247,7 +247,7 @@ def test_a_warehouse_held_by_another_process_is_named(tmp_path: Path) -> None:
             sys.executable,
             "-c",
             "import duckdb, sys, time; held = duckdb.connect(sys.argv[1]); "
-            "print('held', flush=True); time.sleep(60)",
+            "print('held', flush=True); time.sleep(600)",
             str(data / "warehouse.duckdb"),
         ],
         stdout=subprocess.PIPE,
