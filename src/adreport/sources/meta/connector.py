@@ -43,6 +43,8 @@ LEVEL_SIZE = {"account": 1, "campaign": 10, "ad_group": 30, "ad": 100}
 BREAKDOWN_SIZE = {"age": 7, "gender": 3, "country": 5, "placement": 12, "device": 3}
 MAX_POLLS = 60
 RESTARTS = 3
+# A slice asks again without a refused field at most this many times.
+MAX_DROPS = 5
 DONE, FAILED = "Job Completed", ("Job Failed", "Job Skipped")
 
 
@@ -135,7 +137,7 @@ class MetaConnector:
         """The slice page by page; a refused field is dropped, an expired cursor
         restarts the query, and rows already given are not given twice."""
         given: set[tuple[object, ...]] = set()
-        restarts = 0
+        restarts = drops = 0
         while True:
             try:
                 async for page in self._query(session, part):
@@ -144,7 +146,11 @@ class MetaConnector:
                     yield page
                 return
             except SyncError as error:
-                if error.kind is ErrorKind.DROP_FIELD and self._drop(error.field):
+                # Slices run side by side: another one may have dropped the field
+                # while this one's request still asked for it; ask again without.
+                droppable = error.kind is ErrorKind.DROP_FIELD
+                if droppable and self._drop(error.field) and drops < MAX_DROPS:
+                    drops += 1
                     continue
                 restarts += 1
                 if error.kind is not ErrorKind.RESTART_SLICE or restarts > RESTARTS:
@@ -152,7 +158,8 @@ class MetaConnector:
                 session.warn(f"{part.key}: {error}; the slice is read again")
 
     def _drop(self, field: str | None) -> bool:
-        if field is None or field in self.dropped:
+        """Leave a refused field out from now on, if the report can do without it."""
+        if field is None:
             return False
         if field not in mapping.MEASURE_FIELDS or field in ("spend", "impressions"):
             return False
