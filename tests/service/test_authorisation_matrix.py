@@ -17,7 +17,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi.routing import APIRoute
 
 from tests.service.world import ROLES, World, live_world
 
@@ -71,15 +70,21 @@ def _routes() -> list[tuple[str, str]]:
 
     app = create_app(ServiceSettings(Path("/nonexistent-matrix")))
     v1 = app.state.versions["v1"]
-    found = []
-    for route in v1.routes:
-        if isinstance(route, APIRoute) and route.include_in_schema:
-            found += [(m, route.path) for m in sorted(route.methods)]
+    # The app's own document lists every route it serves, however routers are
+    # nested (included routers do not show up as routes of the app itself).
+    found = [
+        (method.upper(), path)
+        for path, operations in v1.openapi()["paths"].items()
+        for method in operations
+        if method.upper() in {"GET", "POST", "PUT", "PATCH", "DELETE"}
+    ]
     return [r for r in found if r not in PUBLIC and not r[1].startswith("/events")]
 
 
 def test_every_route_has_an_expectation() -> None:
-    missing = [r for r in _routes() if r not in EXPECTED]
+    routes = _routes()
+    assert len(routes) >= len(EXPECTED) // 2, routes  # the route table was read
+    missing = [r for r in routes if r not in EXPECTED]
     assert not missing, f"add these routes to EXPECTED: {missing}"
 
 
