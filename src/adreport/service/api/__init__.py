@@ -6,7 +6,7 @@ document, so a new version can change shapes without breaking clients of the old
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from fastapi import APIRouter, FastAPI
 
@@ -14,8 +14,8 @@ from adreport.service.api import v1
 from adreport.service.problems import PROBLEM_RESPONSES, install_problem_handlers
 from adreport.service.runtime import Runtime
 
-# version -> its routers
-VERSIONS: dict[str, Sequence[APIRouter]] = {"v1": v1.ROUTERS}
+# version -> its routers, made for one running service
+VERSIONS: dict[str, Callable[[Runtime], Sequence[APIRouter]]] = {"v1": v1.routers}
 
 
 def version_app(
@@ -44,6 +44,6 @@ def version_app(
 def mount_versions(app: FastAPI, runtime: Runtime) -> dict[str, FastAPI]:
     apps = {}
     for version, routers in VERSIONS.items():
-        apps[version] = version_app(version, routers, runtime)
+        apps[version] = version_app(version, routers(runtime), runtime)
         app.mount(f"/api/{version}", apps[version])
     return apps

@@ -16,16 +16,20 @@ from adreport.service.api.v1 import (
     reports,
     workspaces,
 )
+from adreport.service.runtime import Runtime
 
-ROUTERS: list[APIRouter] = [
-    auth.router,
-    workspaces.router,
-    clients.router,
-    members.router,
-    connections.router,
-    metrics.router,
-    reports.router,
-    audit_log.router,
-    events.router,
-    local.router,
-]
+
+def routers(runtime: Runtime) -> list[APIRouter]:
+    """v1's routers for this server; the metrics route documents its own KPIs."""
+    return [
+        auth.router,
+        workspaces.router,
+        clients.router,
+        members.router,
+        connections.router,
+        metrics.router_for(runtime.adreport.registry()),
+        reports.router,
+        audit_log.router,
+        events.router,
+        local.router,
+    ]

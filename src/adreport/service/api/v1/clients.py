@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from adreport.appdata.models import Client
 from adreport.security import audit
+from adreport.service.api.ids import PathId
 from adreport.service.api.pages import Page, PageDep, fetch_page
 from adreport.service.api.scoping import CallerDep, SessionDep
 from adreport.service.idempotency import run_once
@@ -42,7 +43,7 @@ def list_clients(
 
 
 @router.get("/{client_id}", response_model=ClientOut)
-def get_client(client_id: int, caller: CallerDep, session: SessionDep) -> ClientOut:
+def get_client(client_id: PathId, caller: CallerDep, session: SessionDep) -> ClientOut:
     return ClientOut.model_validate(get_visible(session, caller, Client, client_id))
 
 

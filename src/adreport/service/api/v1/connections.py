@@ -31,6 +31,7 @@ from adreport.appdata.models import AccountLink, Client
 from adreport.errors import ConfigurationError
 from adreport.security import audit
 from adreport.service.api.deps import RuntimeDep
+from adreport.service.api.ids import BodyId, PathId
 from adreport.service.api.pages import Page, PageDep, fetch_page
 from adreport.service.api.scoping import CallerDep, SessionDep
 from adreport.service.idempotency import run_once
@@ -68,7 +69,7 @@ class ConnectionOut(BaseModel):
 
 
 class ConnectionIn(BaseModel):
-    client_id: int
+    client_id: BodyId
     platform: Annotated[str, Field(min_length=1, max_length=40)]
     account_id: Annotated[str, Field(min_length=1, max_length=100)]
     connection_name: Annotated[str | None, Field(pattern=NAME)] = None
@@ -120,7 +121,7 @@ def list_connections(
 
 @router.get("/{connection_id}", response_model=ConnectionStatus)
 def connection_status(
-    connection_id: int, caller: CallerDep, session: SessionDep, service: RuntimeDep
+    connection_id: PathId, caller: CallerDep, session: SessionDep, service: RuntimeDep
 ) -> ConnectionStatus:
     """The link's state; with a stored connection, its last sync and the API's."""
     link = get_visible(session, caller, AccountLink, connection_id)
@@ -186,7 +187,7 @@ def create_connection(
 
 @router.post("/{connection_id}/reauthorise", response_model=ConnectionStatus)
 def reauthorise(
-    connection_id: int,
+    connection_id: PathId,
     body: ReauthoriseIn,
     caller: CallerDep,
     session: SessionDep,
@@ -224,7 +225,7 @@ def reauthorise(
 
 @router.post("/{connection_id}/sync", response_model=ConnectionStatus, status_code=202)
 def trigger_sync(
-    connection_id: int, caller: CallerDep, session: SessionDep, service: RuntimeDep
+    connection_id: PathId, caller: CallerDep, session: SessionDep, service: RuntimeDep
 ) -> ConnectionStatus:
     """Start a sync of the connection in the server; its run id is in `sync`.
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from adreport.appdata.models import Client, Membership, User
 from adreport.security import audit
 from adreport.security.passwords import hash_password, new_machine_secret
+from adreport.service.api.ids import BodyId
 from adreport.service.api.pages import Page, PageDep, fetch_page
 from adreport.service.api.scoping import CallerDep, SessionDep
 from adreport.service.idempotency import run_once
@@ -35,7 +36,7 @@ class MemberIn(BaseModel):
         str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
     ]
     role: Role
-    client_id: int | None = None
+    client_id: BodyId | None = None
 
 
 @router.get("", response_model=Page[MemberOut])

@@ -7,24 +7,26 @@ missing value is `null`, never 0; money and conversions are decimal strings (exa
 six places at most), counts integers, ratios numbers (fractions: 0.0471).
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: the route is made inside router_for, and
+# FastAPI must read its parameters' types from the closure, not from strings.
 
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from adreport.metrics.backends import DuckDBDatabase
+from adreport.metrics.dimensions import DIMENSIONS
 from adreport.metrics.query import MetricQuery, QueryResult, run_query
+from adreport.metrics.registry import Registry
 from adreport.service.api.deps import RuntimeDep, WarehouseDep
 from adreport.service.api.scoping import CallerDep, SessionDep, caller_accounts
+from adreport.service.api.v1.query_names import BLANKS, filter_item, name_list
 from adreport.service.api.warehouse_scope import scope_to_accounts
 from adreport.service.problems import ApiError, FieldError
 from adreport.service.runtime import Runtime
-
-router = APIRouter(tags=["metrics"])
 
 Cell = str | int | float | bool | None
 NAME = r"^[a-z][a-z0-9_]{0,62}$"
@@ -64,64 +66,91 @@ class LockedRates(DuckDBDatabase):
 
 
 def _names(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
+    return [part.strip(BLANKS) for part in text.split(",") if part.strip(BLANKS)]
 
 
 def _where(items: list[str]) -> dict[str, list[str]]:
     where: dict[str, list[str]] = {}
     for item in items:
         name, sep, value = item.partition("=")
-        if not sep or not name.strip():
+        if not sep or not name.strip(BLANKS):
             raise ApiError(
                 "invalid_request",
                 f"where={item!r} is not FIELD=VALUE (e.g. where=channel=search)",
                 errors=[FieldError(field="query.where", message="not FIELD=VALUE")],
             )
-        where.setdefault(name.strip(), []).extend(
-            v.strip() for v in value.split(",") if v.strip()
+        where.setdefault(name.strip(BLANKS), []).extend(
+            v.strip(BLANKS) for v in value.split(",") if v.strip(BLANKS)
         )
     return where
 
 
-@router.get("/metrics", response_model=MetricsAnswer, response_model_by_alias=True)
-def metrics(
-    caller: CallerDep,
-    session: SessionDep,
-    service: RuntimeDep,
-    cursor: WarehouseDep,
-    metrics: Annotated[
-        str,
-        Query(
-            min_length=1,
-            max_length=500,
-            description="Comma-separated metrics, e.g. spend,roas",
-        ),
-    ],
-    by: Annotated[
-        str, Query(max_length=500, description="Comma-separated dimensions")
-    ] = "",
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
-    currency: Annotated[
-        str | None, Query(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code")
-    ] = None,
-    where: Annotated[
-        list[str] | None,
-        Query(max_length=20, description="FIELD=VALUE[,VALUE]; repeat for more"),
-    ] = None,
-) -> dict[str, Any]:
-    """Metrics grouped and filtered, over the caller's accounts only."""
-    query = MetricQuery(
-        metrics=_names(metrics),
-        by=_names(by),
-        start=start,
-        end=end,
-        currency=currency.upper() if currency else None,
-        where=_where(where or []),
-    )
-    scope_to_accounts(cursor, caller_accounts(session, caller))
-    result = run_query(LockedRates(service, cursor), service.adreport.registry(), query)
-    return answer(result)
+def router_for(registry: Registry) -> APIRouter:
+    """The metrics route, documenting exactly the names this workspace knows.
+
+    The registry (core metrics plus the KPIs of adreport.toml, read at start-up)
+    and the dimensions become patterns, so a client, and the document, can tell a
+    known name from a typo before asking.
+    """
+    router = APIRouter(tags=["metrics"])
+    metric_names = list(registry.metrics)
+    dimension_names = list(DIMENSIONS)
+    filter_pattern = filter_item(dimension_names)
+
+    @router.get("/metrics", response_model=MetricsAnswer, response_model_by_alias=True)
+    def metrics(
+        caller: CallerDep,
+        session: SessionDep,
+        service: RuntimeDep,
+        cursor: WarehouseDep,
+        metrics: Annotated[
+            str,
+            Query(
+                min_length=1,
+                max_length=500,
+                pattern=name_list(metric_names, at_least_one=True),
+                description="Comma-separated metrics, e.g. spend,roas; one of "
+                + ", ".join(metric_names),
+            ),
+        ],
+        by: Annotated[
+            str,
+            Query(
+                max_length=500,
+                pattern=name_list(dimension_names, at_least_one=False),
+                description="Comma-separated dimensions, e.g. date,campaign; one of "
+                + ", ".join(dimension_names),
+            ),
+        ] = "",
+        start: Annotated[date | None, Query(alias="from")] = None,
+        end: Annotated[date | None, Query(alias="to")] = None,
+        currency: Annotated[
+            str | None, Query(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code")
+        ] = None,
+        where: Annotated[
+            list[Annotated[str, StringConstraints(pattern=filter_pattern)]] | None,
+            Query(
+                max_length=20,
+                description="DIMENSION=VALUE[,VALUE]; repeat for more",
+            ),
+        ] = None,
+    ) -> dict[str, Any]:
+        """Metrics grouped and filtered, over the caller's accounts only."""
+        query = MetricQuery(
+            metrics=_names(metrics),
+            by=_names(by),
+            start=start,
+            end=end,
+            currency=currency.upper() if currency else None,
+            where=_where(where or []),
+        )
+        scope_to_accounts(cursor, caller_accounts(session, caller))
+        result = run_query(
+            LockedRates(service, cursor), service.adreport.registry(), query
+        )
+        return answer(result)
+
+    return router
 
 
 def answer(result: QueryResult) -> dict[str, Any]:

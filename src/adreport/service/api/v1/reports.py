@@ -27,6 +27,7 @@ from adreport.metrics.query import MetricQuery, QueryResult, run_query
 from adreport.reports.build import ReportOptions, build_report
 from adreport.security import audit
 from adreport.service.api.deps import RuntimeDep, WarehouseDep
+from adreport.service.api.ids import BodyId, PathId
 from adreport.service.api.pages import Page, PageDep, fetch_page
 from adreport.service.api.scoping import CallerDep, SessionDep, caller_accounts
 from adreport.service.api.v1.metrics import LockedRates
@@ -72,7 +73,7 @@ class ReportSpec(BaseModel):
 
 class ReportIn(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=200)]
-    client_id: int | None = None
+    client_id: BodyId | None = None
     spec: ReportSpec = ReportSpec()
 
 
@@ -149,7 +150,7 @@ def define_report(
 
 
 @router.get("/{report_id}", response_model=ReportOut)
-def get_report(report_id: int, caller: CallerDep, session: SessionDep) -> ReportOut:
+def get_report(report_id: PathId, caller: CallerDep, session: SessionDep) -> ReportOut:
     return ReportOut.model_validate(
         get_visible(session, caller, ReportDefinition, report_id)
     )
@@ -157,7 +158,7 @@ def get_report(report_id: int, caller: CallerDep, session: SessionDep) -> Report
 
 @router.get("/{report_id}/runs", response_model=Page[RunOut])
 def list_runs(
-    report_id: int, caller: CallerDep, session: SessionDep, page: PageDep
+    report_id: PathId, caller: CallerDep, session: SessionDep, page: PageDep
 ) -> Page[RunOut]:
     get_visible(session, caller, ReportDefinition, report_id)
     query = visible(caller, ReportRun).where(ReportRun.report_id == report_id)
@@ -168,7 +169,7 @@ def list_runs(
 @router.post("/{report_id}/runs", response_model=RunOut, status_code=201)
 def run_report(
     request: Request,
-    report_id: int,
+    report_id: PathId,
     caller: CallerDep,
     session: SessionDep,
     service: RuntimeDep,
@@ -226,8 +227,8 @@ def run_report(
     responses={200: {"content": {m: {} for m in MEDIA.values()}}},
 )
 def download(
-    report_id: int,
-    run_id: int,
+    report_id: PathId,
+    run_id: PathId,
     fmt: Literal["pdf", "html", "csv", "xlsx"],
     caller: CallerDep,
     session: SessionDep,
