@@ -10,6 +10,7 @@ own tests (it answers signed deliveries, not tokens).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,10 @@ def api_schema(world: World) -> object:
     return loaded.exclude(path_regex=r"^/events")
 
 
+# A few per operation keep the run near a minute; set more for a deeper search.
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "3"))
 BOUNDED = settings(
-    max_examples=3,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=True,

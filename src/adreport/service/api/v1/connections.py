@@ -31,9 +31,15 @@ from adreport.appdata.models import AccountLink, Client
 from adreport.errors import ConfigurationError
 from adreport.security import audit
 from adreport.service.api.deps import RuntimeDep
-from adreport.service.api.ids import BodyId, PathId
+from adreport.service.api.ids import PathId
 from adreport.service.api.pages import Page, PageDep, fetch_page
 from adreport.service.api.scoping import CallerDep, SessionDep
+from adreport.service.api.v1.connection_bodies import (
+    ConnectionBody,
+    ConnectionIn,
+    SecretName,
+    Value,
+)
 from adreport.service.idempotency import run_once
 from adreport.service.problems import ApiError, FieldError
 from adreport.service.runtime import Runtime
@@ -51,11 +57,6 @@ from adreport.sources.registry import ConnectOption, connect_options
 
 router = APIRouter(prefix="/connections", tags=["connections"])
 LINKED = "linked"
-NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$"
-Values = dict[
-    Annotated[str, Field(min_length=1, max_length=60)],
-    Annotated[str, Field(max_length=4000)],
-]
 
 
 class ConnectionOut(BaseModel):
@@ -68,21 +69,9 @@ class ConnectionOut(BaseModel):
     created_at: datetime
 
 
-class ConnectionIn(BaseModel):
-    client_id: BodyId
-    platform: Annotated[str, Field(min_length=1, max_length=40)]
-    account_id: Annotated[str, Field(min_length=1, max_length=100)]
-    connection_name: Annotated[str | None, Field(pattern=NAME)] = None
-    settings: Annotated[Values | None, Field(max_length=40)] = None
-    secrets: Annotated[
-        Values | None,
-        Field(max_length=40, description="Write-only: sealed, never answered"),
-    ] = None
-
-
 class ReauthoriseIn(BaseModel):
     secrets: Annotated[
-        Values,
+        dict[SecretName, Value],
         Field(min_length=1, max_length=40, description="The new grant, e.g. a token"),
     ]
 
@@ -131,7 +120,7 @@ def connection_status(
 @router.post("", response_model=ConnectionOut, status_code=201)
 def create_connection(
     request: Request,
-    body: ConnectionIn,
+    body: ConnectionBody,
     caller: CallerDep,
     session: SessionDep,
     service: RuntimeDep,
@@ -180,7 +169,7 @@ def create_connection(
 
     # Secret values stay out of the stored request digest; their names count.
     remembered = body.model_dump(exclude={"secrets"}) | {
-        "secrets": sorted(body.secrets or {})
+        "secrets": sorted(body.options(body.secrets))
     }
     return run_once(request, session, caller.subject, remembered, work)
 
@@ -288,13 +277,13 @@ def _stored_connection(
             session, caller, body.connection_name
         ):
             raise ApiError(
-                "invalid_request",
+                "not_found",
                 f"no stored connection {body.connection_name!r} in this workspace; "
                 "send settings and secrets to store one",
                 errors=[FieldError(field="body.connection_name", message="unknown")],
             )
         return None
-    settings, secrets = dict(body.settings or {}), dict(body.secrets or {})
+    settings, secrets = body.options(body.settings), body.options(body.secrets)
     options = {o.name: o for o in _options(body.platform)}
     wrong = [k for k in settings if k not in options or options[k].secret]
     wrong += [k for k in secrets if k not in options or not options[k].secret]

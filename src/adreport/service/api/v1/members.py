@@ -20,7 +20,6 @@ from adreport.service.problems import ApiError
 from adreport.service.tenancy import get_visible, require_grant, visible
 
 router = APIRouter(prefix="/members", tags=["members"])
-Role = Literal["owner", "admin", "manager", "analyst", "approver", "client_viewer"]
 
 
 class MemberOut(BaseModel):
@@ -31,12 +30,26 @@ class MemberOut(BaseModel):
     client_id: int | None
 
 
-class MemberIn(BaseModel):
-    email: Annotated[
-        str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
-    ]
-    role: Role
+Email = Annotated[
+    str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+]
+
+
+class StaffMemberIn(BaseModel):
+    email: Email
+    role: Literal["owner", "admin", "manager", "analyst", "approver"]
     client_id: BodyId | None = None
+
+
+class ClientViewerIn(BaseModel):
+    """A client viewer reads one client only, so which one is required."""
+
+    email: Email
+    role: Literal["client_viewer"]
+    client_id: BodyId
+
+
+MemberIn = Annotated[StaffMemberIn | ClientViewerIn, Field(discriminator="role")]
 
 
 @router.get("", response_model=Page[MemberOut])
@@ -58,8 +71,6 @@ def add_member(
     """Give a person a role (a new person gets a random password to reset).
     Honors Idempotency-Key."""
     require_grant(caller, body.role, body.client_id)
-    if body.role == "client_viewer" and body.client_id is None:
-        raise ApiError("invalid_request", "a client_viewer needs client_id")
     if body.client_id is not None:
         get_visible(session, caller, Client, body.client_id)
 

@@ -144,6 +144,8 @@ def router_for(registry: Registry) -> APIRouter:
             currency=currency.upper() if currency else None,
             where=_where(where or []),
         )
+        if start and end and start > end:
+            return _reversed_period(query, registry)
         scope_to_accounts(cursor, caller_accounts(session, caller))
         result = run_query(
             LockedRates(service, cursor), service.adreport.registry(), query
@@ -151,6 +153,30 @@ def router_for(registry: Registry) -> APIRouter:
         return answer(result)
 
     return router
+
+
+def _reversed_period(query: MetricQuery, registry: Registry) -> dict[str, Any]:
+    """A period whose start is after its end holds no days: no rows, and a note.
+
+    Both dates are valid on their own and no document can relate two parameters,
+    so the answer is empty rather than refused; the note says how to fix it.
+    """
+    dims = [DIMENSIONS[name] for name in query.by]
+    columns = [d.name for d in dims] + [f"{d.name}_id" for d in dims if d.id_sql]
+    columns += [m.name for m in registry.resolve(query.metrics)]
+    return {
+        "currency": query.currency or "",
+        "from": query.start,
+        "to": query.end,
+        "columns": columns,
+        "rows": [],
+        "provisional_days": [],
+        "notes": [
+            f"from {query.start} is after to {query.end}: the period holds no "
+            "days; swap them"
+        ],
+        "rates": [],
+    }
 
 
 def answer(result: QueryResult) -> dict[str, Any]:
