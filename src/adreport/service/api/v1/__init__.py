@@ -27,7 +27,9 @@ def routers(runtime: Runtime) -> list[APIRouter]:
         clients.router,
         members.router,
         connections.router,
-        metrics.router_for(runtime.adreport.registry()),
+        metrics.router_for(
+            runtime.adreport.registry(), runtime.rates.converter.currencies
+        ),
         reports.router,
         audit_log.router,
         events.router,

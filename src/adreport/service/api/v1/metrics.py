@@ -10,6 +10,7 @@ six places at most), counts integers, ratios numbers (fractions: 0.0471).
 # No `from __future__ import annotations`: the route is made inside router_for, and
 # FastAPI must read its parameters' types from the closure, not from strings.
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -23,7 +24,12 @@ from adreport.metrics.query import MetricQuery, QueryResult, run_query
 from adreport.metrics.registry import Registry
 from adreport.service.api.deps import RuntimeDep, WarehouseDep
 from adreport.service.api.scoping import CallerDep, SessionDep, caller_accounts
-from adreport.service.api.v1.query_names import BLANKS, filter_item, name_list
+from adreport.service.api.v1.query_names import (
+    BLANKS,
+    currency_code,
+    filter_item,
+    name_list,
+)
 from adreport.service.api.warehouse_scope import scope_to_accounts
 from adreport.service.problems import ApiError, FieldError
 from adreport.service.runtime import Runtime
@@ -61,8 +67,19 @@ class LockedRates(DuckDBDatabase):
     def prepare_rates(
         self, target: str, currencies: list[str], start: date, end: date
     ) -> None:
+        # Factors are needed only for days that have rows: a period reaching back
+        # before the rates begin, or far into the past, needs none for empty days.
+        marks = ", ".join("?" for _ in currencies) or "NULL"
+        found = self.fetch(
+            "SELECT min(date), max(date) FROM campaign_days "
+            f"WHERE currency IN ({marks}) AND date BETWEEN ? AND ?",
+            [*currencies, start, end],
+        )
+        first, last = found[0] if found else (None, None)
+        if first is None or last is None:  # no rows: the factors table, none in it
+            currencies, first, last = [], start, end
         with self.lock:
-            super().prepare_rates(target, currencies, start, end)
+            super().prepare_rates(target, currencies, first, last)
 
 
 def _names(text: str) -> list[str]:
@@ -85,17 +102,18 @@ def _where(items: list[str]) -> dict[str, list[str]]:
     return where
 
 
-def router_for(registry: Registry) -> APIRouter:
+def router_for(registry: Registry, currencies: Iterable[str]) -> APIRouter:
     """The metrics route, documenting exactly the names this workspace knows.
 
-    The registry (core metrics plus the KPIs of adreport.toml, read at start-up)
-    and the dimensions become patterns, so a client, and the document, can tell a
-    known name from a typo before asking.
+    The registry (core metrics plus the KPIs of adreport.toml, read at start-up),
+    the dimensions and the currencies of the exchange rates become patterns, so a
+    client, and the document, can tell a known name from a typo before asking.
     """
     router = APIRouter(tags=["metrics"])
     metric_names = list(registry.metrics)
     dimension_names = list(DIMENSIONS)
     filter_pattern = filter_item(dimension_names)
+    currency_pattern = currency_code(currencies)
 
     @router.get("/metrics", response_model=MetricsAnswer, response_model_by_alias=True)
     def metrics(
@@ -125,7 +143,11 @@ def router_for(registry: Registry) -> APIRouter:
         start: Annotated[date | None, Query(alias="from")] = None,
         end: Annotated[date | None, Query(alias="to")] = None,
         currency: Annotated[
-            str | None, Query(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code")
+            str | None,
+            Query(
+                pattern=currency_pattern,
+                description="ISO 4217 code the exchange rates know, e.g. EUR",
+            ),
         ] = None,
         where: Annotated[
             list[Annotated[str, StringConstraints(pattern=filter_pattern)]] | None,

@@ -34,3 +34,9 @@ def name_list(names: Iterable[str], *, at_least_one: bool) -> str:
 def filter_item(names: Iterable[str]) -> str:
     """FIELD=VALUE[,VALUE]: a known dimension and at least one non-blank value."""
     return rf"^{_BLANK}*{_one_of(names)}{_BLANK}*=[\s\S]*[^ \t\r\n,][\s\S]*$"
+
+
+def currency_code(codes: Iterable[str]) -> str:
+    """One of the ISO 4217 codes the exchange rates know, in any letter case."""
+    spelled = ("".join(f"[{c.upper()}{c.lower()}]" for c in code) for code in codes)
+    return "^(?:" + "|".join(sorted(spelled)) + ")$"
