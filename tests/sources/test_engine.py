@@ -285,3 +285,13 @@ def test_a_killed_run_resumes_without_fetching_committed_slices(warehouse, tiny)
     assert resumed.run.status == "finished"
     assert len(stats_calls(tiny)) == 6 - done
     assert warehouse.rows("SELECT count(*) FROM facts")[0][0] == 2 * 21 * 3
+
+
+def test_k3_each_account_is_synced_up_to_its_own_yesterday(warehouse, tiny):
+    tiny.clock.advance(4 * 3600)  # 16:00 UTC: 01:00 next day in Seoul, noon in NY
+    tiny.world.last_day = date(2024, 6, 10)
+    sync(warehouse, tiny, backfill_days=3)
+    last_days = warehouse.rows(
+        "SELECT account_id, max(date) FROM facts GROUP BY 1 ORDER BY 1"
+    )
+    assert last_days == [("A1", date(2024, 6, 9)), ("A2", date(2024, 6, 10))]

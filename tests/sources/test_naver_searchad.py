@@ -56,7 +56,9 @@ def sync(
 ) -> tuple[SyncOutcome, FakeClock]:
     httpx.post(f"{served.url}/__sandbox/faults", json={"spec": faults})
     settings, secrets = sandbox_connection(served.url)
-    clock = FakeClock(start=datetime.now(UTC))
+    # 03:00 UTC: the same calendar day in Seoul, so the sandbox's days (counted
+    # from UTC yesterday) and the account's own yesterday agree.
+    clock = FakeClock(start=datetime.now(UTC).replace(hour=3, minute=0))
     source = Source("naver", "naver-searchad", settings, secrets)
     outcome = asyncio.run(
         sync_source(warehouse, source, SyncOptions(backfill_days=DAYS), clock=clock)

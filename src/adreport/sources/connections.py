@@ -198,7 +198,8 @@ class ConnectionStore:
         provisional = self.warehouse.rows(
             """SELECT count(DISTINCT date) FROM facts
             WHERE provisional AND source_file LIKE ?""",
-            [f"sync:{platform}:{name}:%"],
+            # Any platform: a generic connection stores rows under its config's.
+            [f"sync:%:{name}:%"],
         )[0][0]
         errors = int(last[2] or 0)
         return SourceStatus(

@@ -217,10 +217,16 @@ async def _first_error(jobs: list[object]) -> None:
 def _slices(
     connector: Connector, account: Account, run: Run, now: datetime
 ) -> Sequence[Slice]:
-    """The account's slices, ending no later than yesterday in its own time zone."""
+    """The account's slices, ending yesterday in its own time zone (K3).
+
+    The run's days are counted in UTC; an account ahead of UTC (Seoul at 16:00
+    UTC) has finished one more day, one behind it has not finished the last one,
+    and starts a day earlier so that it still gets as many days.
+    """
     yesterday = _account_today(account, now) - timedelta(days=1)
-    last = min(run.last_day, yesterday)
-    first = min(run.first_day, last)
+    behind = min(yesterday - run.last_day, timedelta(0))
+    last = yesterday
+    first = min(run.first_day + behind, last)
     return connector.slices(account, first, last)
 
 
@@ -248,7 +254,8 @@ async def _pull_slice(
     records, rejected = await _fetch(connector, session, part)
     today = _account_today(part.account, session.now)
     rows = SliceRows(
-        platform=connector.platform,
+        # A generic connector stores its rows under the platform its config names.
+        platform=getattr(connector, "data_platform", connector.platform),
         connection=run.connection,
         part=part,
         records=records,
