@@ -11,14 +11,19 @@ own tests (it answers signed deliveries, not tokens).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from adreport.service.app import create_app
+from adreport.service.runtime import ServiceSettings
+from tests.service.live import serve
 from tests.service.world import World, live_world
 
 
@@ -81,3 +86,42 @@ def test_the_api_keeps_its_documented_promises(
 ) -> None:
     failures = _failures(api_schema, world.headers(role))
     assert failures == [], "\n\n".join(failures)
+
+
+def _metrics_parameters(base: str) -> dict[str, Any]:
+    document = httpx.get(f"{base}/api/v1/openapi.json", timeout=30).json()
+    found = document["paths"]["/metrics"]["get"]["parameters"]
+    return {p["name"]: p["schema"] for p in found}
+
+
+def test_the_document_names_the_workspace_kpis(tmp_path: Path) -> None:
+    (tmp_path / "adreport.toml").write_text(
+        '[kpis.cost_per_view]\nformula = "spend / video_views"\nunit = "money"\n',
+        encoding="utf-8",
+    )
+    with serve(create_app(ServiceSettings(data_dir=tmp_path))) as base:
+        schemas = _metrics_parameters(base)
+    metrics = re.compile(schemas["metrics"]["pattern"])
+    assert metrics.match("cost_per_view, roas")
+    assert metrics.match("spend,")
+    assert not metrics.match("spendx")
+    assert not metrics.match("spend roas")
+    by = re.compile(schemas["by"]["pattern"])
+    assert by.match("")
+    assert by.match("date,campaign")
+    assert not by.match("spend")
+    currency = re.compile(schemas["currency"]["anyOf"][0]["pattern"])
+    assert currency.match("EUR")
+    assert currency.match("krw")
+    assert not currency.match("XYZ")
+
+
+def test_an_unknown_metric_is_refused_by_the_documented_pattern(world: World) -> None:
+    answer = httpx.get(
+        f"{world.base}/api/v1/metrics",
+        params={"metrics": "spend,spendx"},
+        headers=world.headers("owner"),
+        timeout=30,
+    )
+    assert answer.status_code == 422, answer.text
+    assert "query.metrics" in answer.text
