@@ -254,8 +254,7 @@ async def _pull_slice(
     records, rejected = await _fetch(connector, session, part)
     today = _account_today(part.account, session.now)
     rows = SliceRows(
-        # A generic connector stores its rows under the platform its config names.
-        platform=getattr(connector, "data_platform", connector.platform),
+        platform=connector.platform,
         connection=run.connection,
         part=part,
         records=records,
