@@ -172,3 +172,27 @@ def test_connect_names_the_options_of_the_platform(tmp_path, adreport):
     result = adreport("--data-dir", str(tmp_path), "connect", "rest", "--colour", "x")
     assert result.exit_code == 2
     assert "--config" in result.output
+
+
+def test_a_token_the_platform_exchanged_is_kept_for_the_next_sync(tmp_path):
+    import asyncio
+
+    from adreport.sources.connections import sync_connection
+    from adreport.sources.engine.run import SyncOptions
+    from adreport.sources.meta import sandbox
+    from adreport.sources.sandbox import FaultPlan
+
+    faults = FaultPlan.parse("token-expiry", known=sandbox.FAULTS)
+    with serve(sandbox.build_app(faults)) as served:
+        settings, secrets = sandbox.sandbox_connection(served.url)
+        store = stored(tmp_path)
+        store.save(Connection("meta-shop", "meta", settings, secrets))
+        outcome = asyncio.run(
+            sync_connection(store, "meta-shop", SyncOptions(backfill_days=2))
+        )
+        assert outcome.run.status == "finished", outcome.run.message
+        kept = store.get("meta-shop").secrets["access_token"]
+        store.warehouse.close()
+
+    assert kept != secrets["access_token"]
+    assert kept == outcome.connector.auth.access_token  # type: ignore[attr-defined]

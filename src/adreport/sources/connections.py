@@ -228,8 +228,9 @@ async def sync_connection(
             connection.platform,
             name,
         )
-    rotated = getattr(outcome.connector.auth, "refresh_token_rotated", False)
-    if rotated:
-        token = outcome.connector.auth.refresh_token  # type: ignore[attr-defined]
-        store.update_secret(name, "refresh_token", str(token))
+    auth = outcome.connector.auth
+    if getattr(auth, "refresh_token_rotated", False):
+        store.update_secret(name, "refresh_token", str(auth.refresh_token))  # type: ignore[attr-defined]
+    if getattr(auth, "token_changed", False):  # Meta exchanges its long-lived token
+        store.update_secret(name, "access_token", str(auth.access_token))  # type: ignore[attr-defined]
     return outcome
