@@ -148,7 +148,7 @@ class QueryBuilder:
             time_zones,
             sql=sql,
         )
-        result.rates = self._rates_used(grains, start, end, currency)
+        result.rates = self._rates_used(start, end, currency)
         result.provisional_days = self._provisional_days(grains, start, end)
         return result
 
@@ -471,9 +471,7 @@ FROM g
         columns += [f"{d.name}_id" for d in self.dims if d.id_sql]
         return columns + [m.name for m in self.metrics]
 
-    def _rates_used(
-        self, grains: list[str], start: date, end: date, currency: str
-    ) -> list[RateUse]:
+    def _rates_used(self, start: date, end: date, currency: str) -> list[RateUse]:
         if not self.query.currency or self.currencies == [currency]:
             return []
         # Every currency of the days in the period: a grain choice cannot change
