@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from adreport.security.tokens import AUDIENCE, ISSUER, load_token_keys
-from tests.service.world import World, live_world
+from tests.service.world import World, live_world, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +111,13 @@ def test_a_real_token_opens_the_endpoint(world: World) -> None:
     assert answer.status_code == 200
     real = jwt.decode(world.tokens["owner"], options={"verify_signature": False})
     assert (real["iss"], real["aud"]) == (ISSUER, AUDIENCE)
+
+
+def test_tokens_are_answered_never_to_be_cached(world: World) -> None:
+    answer = sign_in(world.base, "owner@example.com")
+    assert answer.status_code == 200
+    assert answer.headers["cache-control"] == "no-store"
+    assert answer.headers["pragma"] == "no-cache"
 
 
 def test_every_forged_token_is_refused_with_401(world: World) -> None:

@@ -196,3 +196,28 @@ def test_a_token_the_platform_exchanged_is_kept_for_the_next_sync(tmp_path):
 
     assert kept != secrets["access_token"]
     assert kept == outcome.connector.auth.access_token  # type: ignore[attr-defined]
+
+
+def test_a_relative_config_path_is_stored_whole(tmp_path, adreport, monkeypatch):
+    config = tmp_path / "configs" / "shop.toml"
+    config.parent.mkdir()
+    config.write_text("[source]\nname = 'shop'\n")
+    monkeypatch.chdir(tmp_path)
+
+    connected = adreport(
+        "--data-dir",
+        str(tmp_path / "data"),
+        "connect",
+        "rest",
+        "--name",
+        "shop",
+        "--config",
+        "configs/shop.toml",
+        "--token",
+        "t0ken",
+    )
+
+    assert connected.exit_code == 0, connected.output
+    store = stored(tmp_path / "data")
+    assert store.get("shop").settings["config"] == str(config)
+    store.warehouse.close()

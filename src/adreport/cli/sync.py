@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
+from pathlib import Path
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -49,6 +50,8 @@ def connect_command(
     options = connect_options(platform)
     given = _given_options(click_ctx.args, options, platform)
     settings, secrets = _split(options, given, platform)
+    if settings.get("config"):  # later syncs may run from any folder
+        settings["config"] = str(Path(settings["config"]).absolute())
     if lookback_days is not None:
         settings["lookback_days"] = str(lookback_days)
     connection = Connection(name or platform, platform, settings, secrets)

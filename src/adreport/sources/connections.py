@@ -223,7 +223,8 @@ async def sync_connection(
     store.set_status(name, run.status, run.message)
     if run.status == REAUTHORISATION_NEEDED:
         log.warning(
-            "connection %s needs re-authorisation: run `adreport connect %s --name %s`",
+            "connection %s needs re-authorisation: run `adreport connect %s --name "
+            "%s` again with its options",
             name,
             connection.platform,
             name,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -97,6 +97,7 @@ TOKEN_FORM = {
 )
 def token(
     request: Request,
+    response: Response,
     service: RuntimeDep,
     grant_type: Annotated[GrantType, Form()],
     username: Annotated[str | None, Form(max_length=320)] = None,
@@ -107,6 +108,9 @@ def token(
     scope: Annotated[str | None, Form(max_length=100)] = None,
 ) -> TokenAnswer:
     """Sign in: exchange credentials for an access token (15 minutes)."""
+    # Tokens must never sit in a cache on the way (RFC 6749, 5.1).
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
     address = request.client.host if request.client else "unknown"
     try:
         with service.sessions().session() as session:
